@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT */
+/* cli/main.c: the uksim command line. Exit status: 0 done, 1 failed while
+ * running, 2 bad usage or bad model. Only this file calls exit(). */
+#include "config.h"
+
+#include "models/model.h"
+#include "models/run.h"
+#include "output/summary.h"
+#include "sim/err.h"
+#include "sim/xalloc.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <gsl/gsl_errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+enum { EXIT_DONE = 0, EXIT_RUNFAIL = 1, EXIT_USAGE = 2 };
+
+static const char usage_main[] =
+    "Usage: uksim COMMAND [OPTIONS]\n"
+    "\n"
+    "uksim simulates traced unikernel microservices: cooperative single-CPU\n"
+    "services, the network between them, and open-loop client load.\n"
+    "\n"
+    "Commands:\n"
+    "  run [MODEL]     run a model file (or the built-in model) and write results\n"
+    "  check MODEL     validate a model file without running it\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help      show this help (uksim COMMAND --help for a command's)\n"
+    "  -V, --version   show the version\n"
+    "\n"
+    "Exit status: 0 done, 1 failed while running, 2 bad usage or bad model.\n"
+    "The model file format is described in doc/model.md.\n";
+
+static const char usage_run[] =
+    "Usage: uksim run [MODEL] [-o DIR] [--seed N] [--set PATH=VALUE]... [--quiet]\n"
+    "\n"
+    "Runs MODEL (a libconfig model file; without it, the built-in three-tier\n"
+    "model) and writes DIR/summary.json.\n"
+    "\n"
+    "  -o, --output DIR     directory for results (default: uksim-out)\n"
+    "  -s, --seed N         master seed (overrides run.seed)\n"
+    "      --set PATH=VALUE override one model key, e.g. --set run.duration=30s,\n"
+    "                       --set services.frontend.instances=4 (repeatable)\n"
+    "      --no-timing      leave wall_seconds out of summary.json, so that the\n"
+    "                       same model and seed give byte-identical files\n"
+    "  -q, --quiet          print nothing but errors\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "Defaults of every model key: doc/model.md.\n";
+
+static const char usage_check[] =
+    "Usage: uksim check MODEL [--set PATH=VALUE]...\n"
+    "\n"
+    "Loads and checks MODEL without running it; prints problems as\n"
+    "file:line: message and exits with status 2 if there is any.\n";
+
+static void print_diag(const struct sim_diag *d)
+{
+    char buf[900];
+    sim_diag_format(d, buf, sizeof buf);
+    fprintf(stderr, "uksim: %s\n", buf);
+}
+
+static int usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "uksim%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'uksim %s--help'.\n", cmd ? (strcmp(cmd, "run") ? "check " : "run ")
+                                                     : "");
+    return EXIT_USAGE;
+}
+
+/* mkdir -p. Returns 0 or errno. */
+static int make_dirs(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return ENAMETOOLONG;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return errno;
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return errno;
+    struct stat st;
+    if (stat(buf, &st) != 0)
+        return errno;
+    return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+}
+
+struct run_args {
+    const char *model;
+    const char *outdir;
+    bool have_seed;
+    unsigned long long seed;
+    const char **sets;
+    size_t nsets;
+    bool quiet;
+    bool no_timing;
+};
+
+static int parse_args(int argc, char **argv, const char *cmd, struct run_args *a, bool *help)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'}, {"seed", required_argument, NULL, 's'},
+        {"set", required_argument, NULL, 'S'},    {"quiet", no_argument, NULL, 'q'},
+        {"no-timing", no_argument, NULL, 'T'},    {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    memset(a, 0, sizeof *a);
+    a->outdir = "uksim-out";
+    a->sets = xcalloc((size_t)argc, sizeof *a->sets);
+    *help = false;
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:s:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': a->outdir = optarg; break;
+        case 's': {
+            char *end;
+            errno = 0;
+            if (optarg[0] == '-' || optarg[0] == '\0')
+                return usage_error(cmd, "--seed: \"%s\" is not a non-negative integer", optarg);
+            a->seed = strtoull(optarg, &end, 10);
+            if (*end || errno)
+                return usage_error(cmd, "--seed: \"%s\" is not a non-negative integer", optarg);
+            a->have_seed = true;
+            break;
+        }
+        case 'S': a->sets[a->nsets++] = optarg; break;
+        case 'q': a->quiet = true; break;
+        case 'T': a->no_timing = true; break;
+        case 'h': *help = true; return 0;
+        case ':': return usage_error(cmd, "option %s needs a value", argv[optind - 1]);
+        default: return usage_error(cmd, "unknown option %s", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        a->model = argv[optind++];
+    if (optind < argc)
+        return usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
+    return 0;
+}
+
+static int load(const struct run_args *a, struct mdl_model *m)
+{
+    struct sim_diag d = {0};
+    int err = a->model ? mdl_load_file(m, a->model, a->sets, a->nsets, &d)
+                       : mdl_load_string(m, mdl_builtin_default, "<built-in model>", a->sets,
+                                         a->nsets, &d);
+    if (err) {
+        print_diag(&d);
+        return EXIT_USAGE;
+    }
+    if (!a->quiet)
+        for (size_t i = 0; i < m->nwarnings; i++)
+            fprintf(stderr, "uksim: %s\n", m->warnings[i]);
+    return 0;
+}
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    struct run_args a;
+    bool help;
+    int rc = parse_args(argc, argv, "run", &a, &help);
+    if (rc || help) {
+        if (help)
+            fputs(usage_run, stdout);
+        free(a.sets);
+        return rc;
+    }
+    struct mdl_model m;
+    if ((rc = load(&a, &m))) {
+        free(a.sets);
+        return rc;
+    }
+    uint64_t seed = a.have_seed ? a.seed : m.run.seed;
+    int e = make_dirs(a.outdir);
+    if (e) {
+        fprintf(stderr, "uksim: %s: cannot create output directory: %s\n", a.outdir, strerror(e));
+        mdl_model_fini(&m);
+        free(a.sets);
+        return EXIT_USAGE;
+    }
+    double t0 = wall_now();
+    struct run_summary s;
+    int err = run_model(&m, seed, &s);
+    double wall = wall_now() - t0;
+    if (err) {
+        fprintf(stderr, "uksim: run failed: %s\n", sim_strerror(err));
+        mdl_model_fini(&m);
+        free(a.sets);
+        return EXIT_RUNFAIL;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/summary.json", a.outdir);
+    struct sim_diag d = {0};
+    rc = EXIT_DONE;
+    if (out_summary_write(&s, a.no_timing ? -1.0 : wall, path, &d)) {
+        print_diag(&d);
+        rc = EXIT_RUNFAIL;
+    } else if (!a.quiet) {
+        printf("%s, seed %llu: %llu requests completed in %.1f s simulated (%.2f s wall, "
+               "%llu events)\n",
+               m.source, (unsigned long long)seed, (unsigned long long)s.completed,
+               s.measured_seconds, wall, (unsigned long long)s.events);
+        printf("latency  mean %.3f ms  p50 %.3f ms  p95 %.3f ms  p99 %.3f ms\n",
+               s.lat_mean * 1e3, s.lat_p50 * 1e3, s.lat_p95 * 1e3, s.lat_p99 * 1e3);
+        printf("%-16s %10s %10s %10s %10s %6s\n", "service", "cpu ms", "wait ms", "call ms",
+               "visits", "util");
+        for (size_t i = 0; i < s.nsvcs; i++)
+            printf("%-16s %10.3f %10.3f %10.3f %10llu %6.2f\n", s.svcs[i].name,
+                   s.svcs[i].cpu * 1e3, s.svcs[i].local_wait * 1e3, s.svcs[i].call_time * 1e3,
+                   (unsigned long long)s.svcs[i].visits, s.svcs[i].utilization);
+        printf("wrote %s\n", path);
+    }
+    run_summary_fini(&s);
+    mdl_model_fini(&m);
+    free(a.sets);
+    return rc;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    struct run_args a;
+    bool help;
+    int rc = parse_args(argc, argv, "check", &a, &help);
+    if (rc || help) {
+        if (help)
+            fputs(usage_check, stdout);
+        free(a.sets);
+        return rc;
+    }
+    if (!a.model) {
+        free(a.sets);
+        return usage_error("check", "%s", "a model file is required");
+    }
+    struct mdl_model m;
+    rc = load(&a, &m);
+    if (!rc) {
+        if (!a.quiet)
+            printf("%s: ok (%zu services)\n", m.source, m.nservices);
+        mdl_model_fini(&m);
+    }
+    free(a.sets);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    gsl_set_error_handler_off();
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        fputs(usage_main, stdout);
+        return EXIT_DONE;
+    }
+    if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+        printf("uksim %s\n", PACKAGE_VERSION);
+        return EXIT_DONE;
+    }
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "check"))
+        return cmd_check(argc - 1, argv + 1);
+    fprintf(stderr, "uksim: unknown command \"%s\"\n\n%s", cmd, usage_main);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/* models/model.h: an experiment as a model file describes it: run control,
+ * network, services with their handlers, and the workload. Plain data that the
+ * loader fills and the run reads; services are referred to by index.
+ * Ownership: mdl_model_fini() frees everything a loader put in the model. */
+#ifndef MODELS_MODEL_H
+#define MODELS_MODEL_H
+
+#include "models/workload.h"
+#include "sim/dist.h"
+#include "sim/err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum mdl_step_kind {
+    MDL_STEP_COMPUTE, /* run on the service's CPU for a drawn time */
+    MDL_STEP_CALL,    /* call one or more services and wait for every reply */
+};
+
+struct mdl_step {
+    enum mdl_step_kind kind;
+    struct sim_dist compute; /* seconds, for MDL_STEP_COMPUTE */
+    int *callees;            /* service indices, for MDL_STEP_CALL */
+    size_t ncallees;
+    bool parallel;           /* send all calls at once, or one after another */
+    int line;                /* where the step is written */
+};
+
+enum mdl_lb {
+    MDL_LB_ROUND_ROBIN,
+    MDL_LB_RANDOM,
+    MDL_LB_LEAST_OUTSTANDING,
+    MDL_LB_POWER_OF_TWO,
+};
+
+struct mdl_service {
+    char *name;
+    int line;
+    int instances;   /* started at time 0 */
+    enum mdl_lb lb;
+    int maxconn;     /* requests one instance holds at once; beyond, calls queue at
+                        the balancer (0: no limit). 1 with FIFO CPUs gives M/M/c. */
+    struct mdl_step *steps;
+    size_t nsteps;
+};
+
+struct mdl_run {
+    uint64_t seed;
+    double duration;      /* s; stop time */
+    double warmup;        /* s; statistics start */
+    double window;        /* s; time-series window */
+    uint64_t max_requests; /* stop after this many completions (0: none) */
+    uint64_t max_events;   /* stop after this many events (0: none) */
+};
+
+struct mdl_network {
+    struct sim_dist latency; /* s, one way, per message */
+};
+
+struct mdl_model {
+    char *source;      /* file name, or "<built-in>" */
+    struct mdl_run run;
+    struct mdl_network net;
+    struct mdl_service *services;
+    size_t nservices;
+    struct wl_spec workload;
+    char **warnings;   /* "file:line: warning: ..." lines the loader produced */
+    size_t nwarnings;
+};
+
+/* Loads a model file. overrides (may be NULL), each "path=value" as given to
+ * --set, are applied to the parsed
+ * configuration before it is checked. Returns 0, or SIM_ECONFIG / SIM_EIO with
+ * "file:line: message" in d. On error the model holds nothing to free, but
+ * calling mdl_model_fini() is still safe. */
+int mdl_load_file(struct mdl_model *m, const char *path, const char *const *overrides,
+                  size_t noverrides, struct sim_diag *d);
+/* Same, from text; name stands for the file in messages. */
+int mdl_load_string(struct mdl_model *m, const char *text, const char *name,
+                    const char *const *overrides, size_t noverrides, struct sim_diag *d);
+void mdl_model_fini(struct mdl_model *m);
+
+/* Index of the service called name, or -1. */
+int mdl_service_find(const struct mdl_model *m, const char *name);
+
+/* The model `uksim run` uses without a file. */
+extern const char mdl_builtin_default[];
+
+#endif

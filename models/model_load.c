@@ -1,0 +1,756 @@
+/* SPDX-License-Identifier: MIT */
+/* models/model_load.c: reads a libconfig model file into struct mdl_model and
+ * checks it: unknown keys, wrong types, impossible values, unknown services and
+ * call cycles are reported as "file:line: message". Keys of the documented
+ * schema that this version does not model yet are accepted with a warning. */
+#include "models/model.h"
+
+#include "sim/units.h"
+#include "sim/xalloc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct loader {
+    struct mdl_model *m;
+    struct sim_diag *d;
+    const char *file;
+    char dir[1024]; /* directory of the model file, for relative data files */
+};
+
+__attribute__((format(printf, 3, 4))) static int fail(struct loader *L, const config_setting_t *s,
+                                                      const char *fmt, ...)
+{
+    char msg[480];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int line = s ? (int)config_setting_source_line(s) : 0;
+    if (s && line == 0)
+        return sim_diag_set(L->d, SIM_ECONFIG, L->file, 0, "%s (set with --set)", msg);
+    return sim_diag_set(L->d, SIM_ECONFIG, L->file, line, "%s", msg);
+}
+
+static void warn(struct loader *L, const config_setting_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void warn(struct loader *L, const config_setting_t *s, const char *fmt, ...)
+{
+    char msg[480], full[800];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int line = s ? (int)config_setting_source_line(s) : 0;
+    if (line > 0)
+        snprintf(full, sizeof full, "%s:%d: warning: %s", L->file, line, msg);
+    else
+        snprintf(full, sizeof full, "%s: warning: %s", L->file, msg);
+    struct mdl_model *m = L->m;
+    m->warnings = xrealloc(m->warnings, (m->nwarnings + 1) * sizeof *m->warnings);
+    m->warnings[m->nwarnings++] = xstrdup(full);
+}
+
+/* Rejects members of group g not named in allowed (NULL-terminated). */
+static int check_keys(struct loader *L, const config_setting_t *g, const char *what,
+                      const char *const *allowed)
+{
+    int n = config_setting_length(g);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+        const char *name = config_setting_name(s);
+        bool ok = false;
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = name && strcmp(*a, name) == 0;
+        if (!ok) {
+            char list[400] = "";
+            for (const char *const *a = allowed; *a; a++) {
+                strncat(list, *a, sizeof list - strlen(list) - 3);
+                if (a[1])
+                    strncat(list, ", ", sizeof list - strlen(list) - 1);
+            }
+            return fail(L, s, "unknown key \"%s\" in %s (known: %s)", name ? name : "?", what,
+                        list);
+        }
+    }
+    return 0;
+}
+
+static const config_setting_t *group_of(struct loader *L, const config_setting_t *root,
+                                        const char *name, int *err)
+{
+    config_setting_t *g = config_setting_get_member(root, name);
+    *err = 0;
+    if (g && !config_setting_is_group(g)) {
+        *err = fail(L, g, "\"%s\" must be a group: %s = { ... };", name, name);
+        return NULL;
+    }
+    return g;
+}
+
+static const char *type_name(const config_setting_t *s)
+{
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64: return "an integer";
+    case CONFIG_TYPE_FLOAT: return "a number";
+    case CONFIG_TYPE_STRING: return "a string";
+    case CONFIG_TYPE_BOOL: return "a boolean";
+    case CONFIG_TYPE_GROUP: return "a group";
+    case CONFIG_TYPE_ARRAY: return "an array";
+    case CONFIG_TYPE_LIST: return "a list";
+    default: return "a value";
+    }
+}
+
+/* A duration: a number of seconds or a string with a unit. */
+static int get_duration(struct loader *L, const config_setting_t *g, const char *key, double *out)
+{
+    const config_setting_t *s = g ? config_setting_get_member(g, key) : NULL;
+    if (!s)
+        return 0;
+    int t = config_setting_type(s);
+    if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 || t == CONFIG_TYPE_FLOAT) {
+        double v = config_setting_get_float(s);
+        if (t != CONFIG_TYPE_FLOAT)
+            v = (double)config_setting_get_int64(s);
+        if (!(v >= 0) || !isfinite(v))
+            return fail(L, s, "%s must be a non-negative duration", key);
+        *out = v;
+        return 0;
+    }
+    if (t == CONFIG_TYPE_STRING) {
+        const char *txt = config_setting_get_string(s);
+        if (sim_parse_duration(txt, out))
+            return fail(L, s, "%s: \"%s\" is not a duration (e.g. \"2ms\", \"150us\", 1.5)", key,
+                        txt);
+        return 0;
+    }
+    return fail(L, s, "%s must be a duration, not %s", key, type_name(s));
+}
+
+static int get_int(struct loader *L, const config_setting_t *g, const char *key, long long lo,
+                   long long hi, long long *out)
+{
+    const config_setting_t *s = g ? config_setting_get_member(g, key) : NULL;
+    if (!s)
+        return 0;
+    int t = config_setting_type(s);
+    if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+        return fail(L, s, "%s must be an integer, not %s", key, type_name(s));
+    long long v = config_setting_get_int64(s);
+    if (v < lo || v > hi)
+        return fail(L, s, "%s = %lld is out of range [%lld, %lld]", key, v, lo, hi);
+    *out = v;
+    return 0;
+}
+
+static int get_string(struct loader *L, const config_setting_t *g, const char *key,
+                      const char **out, const config_setting_t **where)
+{
+    const config_setting_t *s = g ? config_setting_get_member(g, key) : NULL;
+    if (where)
+        *where = s;
+    if (!s)
+        return 0;
+    if (config_setting_type(s) != CONFIG_TYPE_STRING)
+        return fail(L, s, "%s must be a string, not %s", key, type_name(s));
+    *out = config_setting_get_string(s);
+    return 0;
+}
+
+static int get_bool(struct loader *L, const config_setting_t *g, const char *key, bool *out)
+{
+    const config_setting_t *s = g ? config_setting_get_member(g, key) : NULL;
+    if (!s)
+        return 0;
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+        return fail(L, s, "%s must be true or false, not %s", key, type_name(s));
+    *out = config_setting_get_bool(s);
+    return 0;
+}
+
+static int get_dist(struct loader *L, const config_setting_t *g, const char *key,
+                    struct sim_dist *out)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+    int t = config_setting_type(s);
+    if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 || t == CONFIG_TYPE_FLOAT) {
+        double v = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
+                                          : (double)config_setting_get_int64(s);
+        if (!(v >= 0))
+            return fail(L, s, "%s must be a non-negative duration", key);
+        sim_dist_init_const(out, v);
+        return 0;
+    }
+    if (t != CONFIG_TYPE_STRING)
+        return fail(L, s, "%s must be a distribution such as \"exp(2ms)\", not %s", key,
+                    type_name(s));
+    char err[400];
+    double v;
+    const char *txt = config_setting_get_string(s);
+    if (sim_parse_duration(txt, &v) == 0) { /* "2ms" means const(2ms) */
+        sim_dist_init_const(out, v);
+        return 0;
+    }
+    if (sim_dist_init_parse(out, txt, SIM_DIST_SECONDS, L->dir, err, sizeof err))
+        return fail(L, s, "%s: %s", key, err);
+    return 0;
+}
+
+static void warn_unmodelled(struct loader *L, const config_setting_t *g, const char *const *keys)
+{
+    for (const char *const *k = keys; *k; k++) {
+        const config_setting_t *s = g ? config_setting_get_member(g, *k) : NULL;
+        if (s)
+            warn(L, s, "\"%s\" is not modelled yet and has no effect", *k);
+    }
+}
+
+static int load_run(struct loader *L, const config_setting_t *root)
+{
+    static const char *const keys[] = {"seed",         "duration",   "warmup", "window",
+                                       "max_requests", "max_events", NULL};
+    struct mdl_run *r = &L->m->run;
+    r->seed = 1;
+    r->duration = 60.0;
+    r->warmup = 0.0;
+    r->window = 1.0;
+    int err;
+    const config_setting_t *g = group_of(L, root, "run", &err);
+    if (err || !g)
+        return err;
+    if ((err = check_keys(L, g, "run", keys)))
+        return err;
+    long long v;
+    if (config_setting_get_member(g, "seed")) {
+        if ((err = get_int(L, g, "seed", 0, LLONG_MAX, &v)))
+            return err;
+        r->seed = (uint64_t)v;
+    }
+    if ((err = get_duration(L, g, "duration", &r->duration)) ||
+        (err = get_duration(L, g, "warmup", &r->warmup)) ||
+        (err = get_duration(L, g, "window", &r->window)))
+        return err;
+    if (!(r->duration > 0))
+        return fail(L, config_setting_get_member(g, "duration"), "duration must be > 0");
+    if (r->warmup >= r->duration)
+        return fail(L, config_setting_get_member(g, "warmup"),
+                    "warmup must be shorter than duration");
+    if (!(r->window > 0))
+        return fail(L, config_setting_get_member(g, "window"), "window must be > 0");
+    v = 0;
+    if ((err = get_int(L, g, "max_requests", 0, LLONG_MAX, &v)))
+        return err;
+    r->max_requests = (uint64_t)v;
+    v = 0;
+    if ((err = get_int(L, g, "max_events", 0, LLONG_MAX, &v)))
+        return err;
+    r->max_events = (uint64_t)v;
+    return 0;
+}
+
+static int load_network(struct loader *L, const config_setting_t *root)
+{
+    static const char *const keys[] = {"latency", "bandwidth", NULL};
+    static const char *const later[] = {"bandwidth", NULL};
+    sim_dist_init_const(&L->m->net.latency, 0.0);
+    int err;
+    const config_setting_t *g = group_of(L, root, "network", &err);
+    if (err || !g)
+        return err;
+    if ((err = check_keys(L, g, "network", keys)))
+        return err;
+    if (config_setting_get_member(g, "latency") && (err = get_dist(L, g, "latency", &L->m->net.latency)))
+        return err;
+    const char *bw = NULL;
+    const config_setting_t *where;
+    if ((err = get_string(L, g, "bandwidth", &bw, &where)))
+        return err;
+    double bps;
+    if (bw && sim_parse_bandwidth(bw, &bps))
+        return fail(L, where, "bandwidth: \"%s\" is not a bandwidth (e.g. \"10Gbps\")", bw);
+    warn_unmodelled(L, g, later);
+    return 0;
+}
+
+/* Groups of the documented schema that later versions model. */
+static int load_unmodelled_group(struct loader *L, const config_setting_t *root, const char *name,
+                                 const char *const *keys)
+{
+    int err;
+    const config_setting_t *g = group_of(L, root, name, &err);
+    if (err || !g)
+        return err;
+    if ((err = check_keys(L, g, name, keys)))
+        return err;
+    warn(L, g, "the \"%s\" group is not modelled yet and has no effect", name);
+    return 0;
+}
+
+static int load_step(struct loader *L, struct mdl_service *svc, const config_setting_t *s,
+                     struct mdl_step *st)
+{
+    static const char *const keys[] = {"compute", "call", "parallel", NULL};
+    int err;
+    st->line = (int)config_setting_source_line(s);
+    if (!config_setting_is_group(s))
+        return fail(L, s, "service \"%s\": each handler step must be a group such as "
+                          "{ compute = \"exp(1ms)\"; }",
+                    svc->name);
+    if ((err = check_keys(L, s, "a handler step", keys)))
+        return err;
+    const config_setting_t *comp = config_setting_get_member(s, "compute");
+    const config_setting_t *call = config_setting_get_member(s, "call");
+    if (!!comp == !!call)
+        return fail(L, s, "service \"%s\": a handler step needs exactly one of compute or call",
+                    svc->name);
+    if (comp) {
+        st->kind = MDL_STEP_COMPUTE;
+        if (config_setting_get_member(s, "parallel"))
+            return fail(L, config_setting_get_member(s, "parallel"),
+                        "parallel applies to call steps only");
+        return get_dist(L, s, "compute", &st->compute);
+    }
+    st->kind = MDL_STEP_CALL;
+    if ((err = get_bool(L, s, "parallel", &st->parallel)))
+        return err;
+    /* Callee names are resolved once every service is known. */
+    if (config_setting_type(call) == CONFIG_TYPE_STRING) {
+        st->ncallees = 1;
+    } else if (config_setting_is_aggregate(call) && config_setting_type(call) != CONFIG_TYPE_GROUP) {
+        st->ncallees = (size_t)config_setting_length(call);
+        if (st->ncallees == 0)
+            return fail(L, call, "service \"%s\": call lists no service", svc->name);
+        for (size_t i = 0; i < st->ncallees; i++)
+            if (config_setting_type(config_setting_get_elem(call, (unsigned)i)) !=
+                CONFIG_TYPE_STRING)
+                return fail(L, call, "service \"%s\": call must list service names as strings",
+                            svc->name);
+    } else {
+        return fail(L, call, "call must be a service name or a list of names, not %s",
+                    type_name(call));
+    }
+    st->callees = xcalloc(st->ncallees, sizeof *st->callees);
+    return 0;
+}
+
+static int load_service(struct loader *L, const config_setting_t *s, struct mdl_service *svc)
+{
+    static const char *const keys[] = {"name",    "instances", "min",          "max",
+                                       "lb",      "maxconn",   "platform",     "boot",
+                                       "handler", "yield_points", "yield_every", NULL};
+    static const char *const later[] = {"min",  "max", "platform", "boot", "yield_points",
+                                        "yield_every", NULL};
+    int err;
+    svc->line = (int)config_setting_source_line(s);
+    if (!config_setting_is_group(s))
+        return fail(L, s, "each service must be a group: { name = \"...\"; handler = (...); }");
+    if ((err = check_keys(L, s, "a service", keys)))
+        return err;
+    const char *name = NULL;
+    const config_setting_t *where;
+    if ((err = get_string(L, s, "name", &name, &where)))
+        return err;
+    if (!name)
+        return fail(L, s, "a service needs a name");
+    if (!name[0])
+        return fail(L, where, "a service name must not be empty");
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+            return fail(L, where, "service name \"%s\": use letters, digits, '-', '_' or '.'",
+                        name);
+    svc->name = xstrdup(name);
+    long long v = 1;
+    if ((err = get_int(L, s, "instances", 1, 1000000, &v)))
+        return err;
+    svc->instances = (int)v;
+    v = 0;
+    if ((err = get_int(L, s, "maxconn", 0, INT_MAX, &v)))
+        return err;
+    svc->maxconn = (int)v;
+    const char *lb = NULL;
+    if ((err = get_string(L, s, "lb", &lb, &where)))
+        return err;
+    svc->lb = MDL_LB_ROUND_ROBIN;
+    if (lb) {
+        static const struct {
+            const char *name;
+            enum mdl_lb lb;
+        } lbs[] = {{"round-robin", MDL_LB_ROUND_ROBIN},
+                   {"random", MDL_LB_RANDOM},
+                   {"least-outstanding", MDL_LB_LEAST_OUTSTANDING},
+                   {"power-of-two", MDL_LB_POWER_OF_TWO}};
+        size_t i;
+        for (i = 0; i < sizeof lbs / sizeof lbs[0] && strcmp(lbs[i].name, lb); i++)
+            ;
+        if (i == sizeof lbs / sizeof lbs[0])
+            return fail(L, where,
+                        "lb = \"%s\": expected round-robin, random, least-outstanding or "
+                        "power-of-two",
+                        lb);
+        svc->lb = lbs[i].lb;
+    }
+    warn_unmodelled(L, s, later);
+    const config_setting_t *h = config_setting_get_member(s, "handler");
+    if (!h)
+        return fail(L, s, "service \"%s\" needs a handler: handler = ( { compute = \"exp(1ms)\"; } );",
+                    svc->name);
+    if (config_setting_type(h) != CONFIG_TYPE_LIST)
+        return fail(L, h, "handler of \"%s\" must be a list of steps: ( { ... }, { ... } )",
+                    svc->name);
+    svc->nsteps = (size_t)config_setting_length(h);
+    if (svc->nsteps == 0)
+        return fail(L, h, "handler of \"%s\" has no steps", svc->name);
+    svc->steps = xcalloc(svc->nsteps, sizeof *svc->steps);
+    for (size_t i = 0; i < svc->nsteps; i++)
+        if ((err = load_step(L, svc, config_setting_get_elem(h, (unsigned)i), &svc->steps[i])))
+            return err;
+    return 0;
+}
+
+/* Resolves callee names; s is the services list. */
+static int resolve_calls(struct loader *L, const config_setting_t *list)
+{
+    struct mdl_model *m = L->m;
+    for (size_t i = 0; i < m->nservices; i++) {
+        const config_setting_t *h =
+            config_setting_get_member(config_setting_get_elem(list, (unsigned)i), "handler");
+        struct mdl_service *svc = &m->services[i];
+        for (size_t k = 0; k < svc->nsteps; k++) {
+            struct mdl_step *st = &svc->steps[k];
+            if (st->kind != MDL_STEP_CALL)
+                continue;
+            const config_setting_t *call =
+                config_setting_get_member(config_setting_get_elem(h, (unsigned)k), "call");
+            for (size_t c = 0; c < st->ncallees; c++) {
+                const char *name = config_setting_type(call) == CONFIG_TYPE_STRING
+                                       ? config_setting_get_string(call)
+                                       : config_setting_get_string_elem(call, (int)c);
+                int idx = mdl_service_find(m, name);
+                if (idx < 0)
+                    return fail(L, call, "service \"%s\" calls unknown service \"%s\"", svc->name,
+                                name);
+                if ((size_t)idx == i)
+                    return fail(L, call, "service \"%s\" calls itself", svc->name);
+                st->callees[c] = idx;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Depth-first search for a synchronous call cycle (which would deadlock). */
+static int find_cycle(struct loader *L, int v, char *color, int *parent)
+{
+    struct mdl_model *m = L->m;
+    color[v] = 1;
+    const struct mdl_service *svc = &m->services[v];
+    for (size_t k = 0; k < svc->nsteps; k++) {
+        const struct mdl_step *st = &svc->steps[k];
+        for (size_t c = 0; st->kind == MDL_STEP_CALL && c < st->ncallees; c++) {
+            int w = st->callees[c];
+            if (color[w] == 1) {
+                /* parent[] links v back to w: print w -> ... -> v -> w. */
+                int chain[256], n = 0;
+                for (int x = v; x != w && n < 256; x = parent[x])
+                    chain[n++] = x;
+                char path[400];
+                size_t used = (size_t)snprintf(path, sizeof path, "%s", m->services[w].name);
+                for (int j = n - 1; j >= 0 && used < sizeof path; j--)
+                    used += (size_t)snprintf(path + used, sizeof path - used, " -> %s",
+                                             m->services[chain[j]].name);
+                if (used < sizeof path)
+                    snprintf(path + used, sizeof path - used, " -> %s", m->services[w].name);
+                return sim_diag_set(L->d, SIM_ECONFIG, L->file, st->line,
+                                    "call cycle: %s (synchronous calls must form a DAG)", path);
+            }
+            if (color[w] == 0) {
+                parent[w] = v;
+                int err = find_cycle(L, w, color, parent);
+                if (err)
+                    return err;
+            }
+        }
+    }
+    color[v] = 2;
+    return 0;
+}
+
+static int load_services(struct loader *L, const config_setting_t *root)
+{
+    struct mdl_model *m = L->m;
+    const config_setting_t *list = config_setting_get_member(root, "services");
+    if (!list)
+        return sim_diag_set(L->d, SIM_ECONFIG, L->file, 0,
+                            "no services: add services = ( { name = ...; handler = (...); } );");
+    if (config_setting_type(list) != CONFIG_TYPE_LIST)
+        return fail(L, list, "services must be a list: services = ( { ... }, { ... } );");
+    m->nservices = (size_t)config_setting_length(list);
+    if (m->nservices == 0)
+        return fail(L, list, "services lists no service");
+    m->services = xcalloc(m->nservices, sizeof *m->services);
+    int err;
+    for (size_t i = 0; i < m->nservices; i++) {
+        const config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
+        if ((err = load_service(L, s, &m->services[i])))
+            return err;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(m->services[j].name, m->services[i].name) == 0)
+                return fail(L, config_setting_get_member(s, "name"),
+                            "service \"%s\" is defined twice (first at line %d)",
+                            m->services[i].name, m->services[j].line);
+    }
+    if ((err = resolve_calls(L, list)))
+        return err;
+    char *color = xcalloc(m->nservices, 1);
+    int *parent = xcalloc(m->nservices, sizeof *parent);
+    for (size_t i = 0; i < m->nservices && !err; i++)
+        if (!color[i])
+            err = find_cycle(L, (int)i, color, parent);
+    free(color);
+    free(parent);
+    return err;
+}
+
+static int load_workload(struct loader *L, const config_setting_t *root)
+{
+    static const char *const keys[] = {"entry", "arrivals", "rate", NULL};
+    struct mdl_model *m = L->m;
+    int err;
+    const config_setting_t *g = group_of(L, root, "workload", &err);
+    if (err)
+        return err;
+    if (!g)
+        return sim_diag_set(L->d, SIM_ECONFIG, L->file, 0,
+                            "no workload: add workload = { entry = \"...\"; rate = \"const(100)\"; };");
+    m->workload.line = (int)config_setting_source_line(g);
+    if ((err = check_keys(L, g, "workload", keys)))
+        return err;
+    const char *entry = NULL, *arrivals = NULL, *rate = NULL;
+    const config_setting_t *we, *wa, *wr;
+    if ((err = get_string(L, g, "entry", &entry, &we)) ||
+        (err = get_string(L, g, "arrivals", &arrivals, &wa)) ||
+        (err = get_string(L, g, "rate", &rate, &wr)))
+        return err;
+    if (!entry)
+        entry = m->services[0].name;
+    m->workload.entry = mdl_service_find(m, entry);
+    if (m->workload.entry < 0)
+        return fail(L, we, "workload entry \"%s\" is not a service", entry);
+    if (arrivals && strcmp(arrivals, "poisson") != 0)
+        return fail(L, wa, "arrivals = \"%s\": only \"poisson\" is supported", arrivals);
+    if (!rate)
+        return fail(L, g, "workload needs a rate, e.g. rate = \"const(100)\";");
+    char why[400];
+    if (wl_rate_parse(&m->workload.rate, rate, why, sizeof why))
+        return fail(L, wr, "rate: %s", why);
+    return 0;
+}
+
+/* Applies one "path=value" override to the parsed configuration. Path
+ * components are group keys; in the services list a component may be a
+ * service's name or its index. */
+static int apply_override(struct loader *L, config_t *cfg, const char *text)
+{
+    const char *eq = strchr(text, '=');
+    if (!eq || eq == text)
+        return sim_diag_set(L->d, SIM_EINVAL, "--set", 0,
+                            "\"%s\": expected path=value, e.g. run.duration=10s", text);
+    char path[256];
+    size_t plen = (size_t)(eq - text);
+    if (plen >= sizeof path)
+        return sim_diag_set(L->d, SIM_EINVAL, "--set", 0, "path too long in \"%s\"", text);
+    memcpy(path, text, plen);
+    path[plen] = '\0';
+    const char *value = eq + 1;
+    config_setting_t *cur = config_root_setting(cfg);
+    char *save = NULL;
+    char *tok = strtok_r(path, ".", &save);
+    while (tok) {
+        char *next = strtok_r(NULL, ".", &save);
+        config_setting_t *child = NULL;
+        if (config_setting_type(cur) == CONFIG_TYPE_LIST) {
+            char *end;
+            long idx = strtol(tok, &end, 10);
+            if (*end == '\0' && idx >= 0) {
+                child = config_setting_get_elem(cur, (unsigned)idx);
+            } else {
+                for (int i = 0; i < config_setting_length(cur) && !child; i++) {
+                    config_setting_t *e = config_setting_get_elem(cur, (unsigned)i);
+                    const char *n = NULL;
+                    if (config_setting_is_group(e) &&
+                        config_setting_lookup_string(e, "name", &n) && strcmp(n, tok) == 0)
+                        child = e;
+                }
+            }
+            if (!child)
+                return sim_diag_set(L->d, SIM_EINVAL, "--set", 0, "%s: no element \"%s\"", text,
+                                    tok);
+        } else if (config_setting_is_group(cur)) {
+            child = config_setting_get_member(cur, tok);
+            if (!child && next)
+                child = config_setting_add(cur, tok, CONFIG_TYPE_GROUP);
+        } else {
+            return sim_diag_set(L->d, SIM_EINVAL, "--set", 0, "%s: \"%s\" is not a group", text,
+                                tok);
+        }
+        if (!next) {
+            if (!config_setting_is_group(cur))
+                return sim_diag_set(L->d, SIM_EINVAL, "--set", 0,
+                                    "%s: only keys of groups can be set", text);
+            if (child && config_setting_is_aggregate(child))
+                return sim_diag_set(L->d, SIM_EINVAL, "--set", 0,
+                                    "%s: \"%s\" is a group or list, not a value", text, tok);
+            if (child)
+                config_setting_remove(cur, tok);
+            char *end;
+            errno = 0;
+            long long iv = strtoll(value, &end, 10);
+            config_setting_t *s;
+            if (*value && *end == '\0' && errno == 0) {
+                s = config_setting_add(cur, tok, CONFIG_TYPE_INT64);
+                config_setting_set_int64(s, iv);
+            } else if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0) {
+                s = config_setting_add(cur, tok, CONFIG_TYPE_BOOL);
+                config_setting_set_bool(s, value[0] == 't');
+            } else {
+                double dv = strtod(value, &end);
+                if (*value && *end == '\0' && isfinite(dv)) {
+                    s = config_setting_add(cur, tok, CONFIG_TYPE_FLOAT);
+                    config_setting_set_float(s, dv);
+                } else {
+                    size_t n = strlen(value);
+                    char buf[512];
+                    if (n >= 2 && value[0] == '"' && value[n - 1] == '"')
+                        snprintf(buf, sizeof buf, "%.*s", (int)(n - 2), value + 1);
+                    else
+                        snprintf(buf, sizeof buf, "%s", value);
+                    s = config_setting_add(cur, tok, CONFIG_TYPE_STRING);
+                    config_setting_set_string(s, buf);
+                }
+            }
+            if (!s)
+                return sim_diag_set(L->d, SIM_EINVAL, "--set", 0, "%s: cannot set \"%s\"", text,
+                                    tok);
+            return 0;
+        }
+        if (!child)
+            return sim_diag_set(L->d, SIM_EINVAL, "--set", 0, "%s: no key \"%s\"", text, tok);
+        cur = child;
+        tok = next;
+    }
+    return sim_diag_set(L->d, SIM_EINVAL, "--set", 0, "\"%s\": empty path", text);
+}
+
+static int load_config(struct mdl_model *m, config_t *cfg, const char *file,
+                       const char *const *overrides, size_t noverrides, struct sim_diag *d)
+{
+    struct loader L = {.m = m, .d = d, .file = file};
+    const char *slash = strrchr(file, '/');
+    if (slash)
+        snprintf(L.dir, sizeof L.dir, "%.*s", (int)(slash - file), file);
+    m->source = xstrdup(file);
+    int err;
+    for (size_t i = 0; i < noverrides; i++)
+        if ((err = apply_override(&L, cfg, overrides[i])))
+            return err;
+    static const char *const top[] = {"run",      "network", "tracing", "services",
+                                      "workload", "policy",  "slo",     NULL};
+    static const char *const tracing[] = {"sampling", "packet_timestamps", "hook_cost", NULL};
+    static const char *const policy[] = {"name", "period", "cooldown", NULL};
+    static const char *const slo[] = {"latency_p95", "latency_p99", "latency_mean", NULL};
+    const config_setting_t *root = config_root_setting(cfg);
+    if ((err = check_keys(&L, root, "the model", top)) || (err = load_run(&L, root)) ||
+        (err = load_network(&L, root)) || (err = load_services(&L, root)) ||
+        (err = load_workload(&L, root)) ||
+        (err = load_unmodelled_group(&L, root, "tracing", tracing)) ||
+        (err = load_unmodelled_group(&L, root, "policy", policy)) ||
+        (err = load_unmodelled_group(&L, root, "slo", slo)))
+        return err;
+    return 0;
+}
+
+static int finish(struct mdl_model *m, config_t *cfg, int err)
+{
+    config_destroy(cfg);
+    if (err)
+        mdl_model_fini(m);
+    return err ? SIM_ECONFIG : 0;
+}
+
+int mdl_load_file(struct mdl_model *m, const char *path, const char *const *overrides,
+                  size_t noverrides, struct sim_diag *d)
+{
+    memset(m, 0, sizeof *m);
+    config_t cfg;
+    config_init(&cfg);
+    if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+        int err;
+        if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO) {
+            FILE *f = fopen(path, "r");
+            int e = f ? 0 : errno;
+            if (f)
+                fclose(f);
+            err = sim_diag_set(d, SIM_EIO, path, 0, "cannot read model file: %s",
+                               e ? strerror(e) : "read error");
+        } else {
+            err = sim_diag_set(d, SIM_ECONFIG,
+                               config_error_file(&cfg) ? config_error_file(&cfg) : path,
+                               config_error_line(&cfg), "%s", config_error_text(&cfg));
+        }
+        config_destroy(&cfg);
+        return err;
+    }
+    return finish(m, &cfg, load_config(m, &cfg, path, overrides, noverrides, d));
+}
+
+int mdl_load_string(struct mdl_model *m, const char *text, const char *name,
+                    const char *const *overrides, size_t noverrides, struct sim_diag *d)
+{
+    memset(m, 0, sizeof *m);
+    config_t cfg;
+    config_init(&cfg);
+    if (config_read_string(&cfg, text) != CONFIG_TRUE) {
+        int err = sim_diag_set(d, SIM_ECONFIG, name, config_error_line(&cfg), "%s",
+                               config_error_text(&cfg));
+        config_destroy(&cfg);
+        return err;
+    }
+    return finish(m, &cfg, load_config(m, &cfg, name, overrides, noverrides, d));
+}
+
+void mdl_model_fini(struct mdl_model *m)
+{
+    for (size_t i = 0; i < m->nservices; i++) {
+        struct mdl_service *s = &m->services[i];
+        for (size_t k = 0; k < s->nsteps; k++) {
+            sim_dist_fini(&s->steps[k].compute);
+            free(s->steps[k].callees);
+        }
+        free(s->steps);
+        free(s->name);
+    }
+    free(m->services);
+    sim_dist_fini(&m->net.latency);
+    for (size_t i = 0; i < m->nwarnings; i++)
+        free(m->warnings[i]);
+    free(m->warnings);
+    free(m->source);
+    memset(m, 0, sizeof *m);
+}
+
+int mdl_service_find(const struct mdl_model *m, const char *name)
+{
+    for (size_t i = 0; i < m->nservices; i++)
+        if (m->services[i].name && strcmp(m->services[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* models/run.h: runs one model with one seed and summarises what it measured.
+ * Statistics cover the measured period: requests sent after warm-up, and CPU
+ * and instance time between warm-up and the end of the run.
+ * Ownership: run_summary_fini() frees what run_model() put in the summary;
+ * names in it borrow from the model, which must outlive the summary. */
+#ifndef MODELS_RUN_H
+#define MODELS_RUN_H
+
+#include "models/model.h"
+
+#include <stdint.h>
+
+struct run_svc_summary {
+    const char *name;
+    uint64_t visits;          /* measured visits completed */
+    double cpu;               /* mean CPU time per visit, s */
+    double local_wait;        /* mean time runnable but not running, s */
+    double call_time;         /* mean time blocked on calls, s */
+    double utilization;       /* busy CPU time / instance time */
+    double instance_seconds;  /* summed over instances, measured period */
+};
+
+struct run_edge_summary {
+    const char *caller, *callee;
+    uint64_t calls;
+    double network_wait;      /* mean caller-observed call time - callee total, s */
+};
+
+struct run_summary {
+    uint64_t seed;
+    const char *model;
+    const char *stop_reason;  /* "time", "requests", "events", "idle" */
+    double sim_seconds;       /* simulated time at the end */
+    double measured_seconds;  /* end - warm-up */
+    uint64_t events;
+    uint64_t sent, completed; /* measured requests */
+    double lat_mean, lat_p50, lat_p95, lat_p99; /* client-observed, s */
+    struct run_svc_summary *svcs;
+    size_t nsvcs;
+    struct run_edge_summary *edges; /* edges with at least one measured call */
+    size_t nedges;
+};
+
+/* Runs m with the given seed to its stop condition and fills out.
+ * Returns 0, or a negative code from sim/err.h. */
+int run_model(const struct mdl_model *m, uint64_t seed, struct run_summary *out);
+void run_summary_fini(struct run_summary *s);
+
+#endif

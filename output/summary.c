@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/* output/summary.c: summary.json through jansson. Keys are emitted in a fixed
+ * order so that one seed gives one file, byte for byte; a statistic with no
+ * sample is written as null. */
+#include "config.h"
+
+#include "output/summary.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+int out_write_atomic(const char *path, const char *text, struct sim_diag *d)
+{
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 32);
+    if (!tmp)
+        return sim_diag_set(d, SIM_EIO, path, 0, "out of memory");
+    snprintf(tmp, n + 32, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        int e = errno;
+        free(tmp);
+        return sim_diag_set(d, SIM_EIO, path, 0, "cannot write: %s", strerror(e));
+    }
+    size_t len = strlen(text);
+    bool ok = fwrite(text, 1, len, f) == len;
+    ok = (fflush(f) == 0) && ok;
+    ok = (fsync(fileno(f)) == 0 || errno == EINVAL) && ok;
+    int e = errno;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        if (ok)
+            e = errno;
+        unlink(tmp);
+        free(tmp);
+        return sim_diag_set(d, SIM_EIO, path, 0, "cannot write: %s", strerror(e));
+    }
+    free(tmp);
+    return 0;
+}
+
+int out_summary_write(const struct run_summary *s, double wall_seconds, const char *path,
+                      struct sim_diag *d)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "uksim_version", json_string(PACKAGE_VERSION));
+    json_object_set_new(root, "model", json_string(s->model));
+    json_object_set_new(root, "seed", json_integer((json_int_t)s->seed));
+    json_object_set_new(root, "stop_reason", json_string(s->stop_reason));
+    json_object_set_new(root, "sim_seconds", num(s->sim_seconds));
+    json_object_set_new(root, "measured_seconds", num(s->measured_seconds));
+    json_object_set_new(root, "events", json_integer((json_int_t)s->events));
+    if (wall_seconds >= 0)
+        json_object_set_new(root, "wall_seconds", num(wall_seconds));
+
+    json_t *req = json_object();
+    json_object_set_new(req, "sent", json_integer((json_int_t)s->sent));
+    json_object_set_new(req, "completed", json_integer((json_int_t)s->completed));
+    json_object_set_new(req, "throughput", num(s->measured_seconds > 0
+                                                   ? (double)s->completed / s->measured_seconds
+                                                   : NAN));
+    json_t *lat = json_object();
+    json_object_set_new(lat, "mean", num(s->lat_mean));
+    json_object_set_new(lat, "p50", num(s->lat_p50));
+    json_object_set_new(lat, "p95", num(s->lat_p95));
+    json_object_set_new(lat, "p99", num(s->lat_p99));
+    json_object_set_new(req, "latency", lat);
+    json_object_set_new(root, "requests", req);
+
+    json_t *svcs = json_object();
+    for (size_t i = 0; i < s->nsvcs; i++) {
+        const struct run_svc_summary *v = &s->svcs[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "visits", json_integer((json_int_t)v->visits));
+        json_object_set_new(o, "cpu", num(v->cpu));
+        json_object_set_new(o, "local_wait", num(v->local_wait));
+        json_object_set_new(o, "call_time", num(v->call_time));
+        json_object_set_new(o, "utilization", num(v->utilization));
+        json_object_set_new(o, "instance_seconds", num(v->instance_seconds));
+        json_object_set_new(svcs, v->name, o);
+    }
+    json_object_set_new(root, "services", svcs);
+
+    json_t *edges = json_object();
+    for (size_t i = 0; i < s->nedges; i++) {
+        const struct run_edge_summary *e = &s->edges[i];
+        char key[600];
+        snprintf(key, sizeof key, "%s->%s", e->caller, e->callee);
+        json_t *o = json_object();
+        json_object_set_new(o, "calls", json_integer((json_int_t)e->calls));
+        json_object_set_new(o, "network_wait", num(e->network_wait));
+        json_object_set_new(edges, key, o);
+    }
+    json_object_set_new(root, "edges", edges);
+
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    json_decref(root);
+    if (!text)
+        return sim_diag_set(d, SIM_EIO, path, 0, "cannot encode JSON");
+    size_t n = strlen(text);
+    char *withnl = malloc(n + 2);
+    int err;
+    if (!withnl) {
+        err = sim_diag_set(d, SIM_EIO, path, 0, "out of memory");
+    } else {
+        memcpy(withnl, text, n);
+        withnl[n] = '\n';
+        withnl[n + 1] = '\0';
+        err = out_write_atomic(path, withnl, d);
+        free(withnl);
+    }
+    free(text);
+    return err;
+}

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/* sim/dist.c: distribution parsing and sampling on GSL. Parameters are stored
+ * in the form GSL's samplers take, converted once at parse time. */
+#include "sim/dist.h"
+
+#include "sim/err.h"
+#include "sim/units.h"
+#include "sim/xalloc.h"
+
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int arg_value(const char *text, enum sim_dist_unit unit, double *v)
+{
+    if (unit == SIM_DIST_SECONDS)
+        return sim_parse_duration(text, v);
+    return sim_parse_number(text, v);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int load_empirical(struct sim_dist *d, const char *file, enum sim_dist_unit unit,
+                          const char *base_dir, char *err, size_t errlen)
+{
+    char path[1024];
+    if (file[0] == '/' || !base_dir || !base_dir[0])
+        snprintf(path, sizeof path, "%s", file);
+    else
+        snprintf(path, sizeof path, "%s/%s", base_dir, file);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "empirical: cannot open \"%s\"", path);
+        return SIM_EIO;
+    }
+    char line[512];
+    size_t cap = 0, n = 0;
+    double *t = NULL;
+    int lineno = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *c = strchr(line, ',');
+        if (c)
+            *c = '\0';
+        char *h = strchr(line, '#');
+        if (h)
+            *h = '\0';
+        char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        size_t len = strlen(s);
+        while (len && (s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == ' '))
+            s[--len] = '\0';
+        if (!len)
+            continue;
+        double v;
+        if (arg_value(s, unit, &v) || v < 0) {
+            if (n == 0 && lineno == 1)
+                continue; /* a header row */
+            snprintf(err, errlen, "%s:%d: not a non-negative value: \"%s\"", path, lineno, s);
+            free(t);
+            fclose(f);
+            return SIM_EINVAL;
+        }
+        t = xgrow(t, &cap, n + 1, sizeof *t);
+        t[n++] = v;
+    }
+    fclose(f);
+    if (n == 0) {
+        snprintf(err, errlen, "%s: no values", path);
+        return SIM_EINVAL;
+    }
+    qsort(t, n, sizeof *t, cmp_double);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += t[i];
+    d->table = t;
+    d->ntable = n;
+    d->mean = sum / (double)n;
+    return 0;
+}
+
+struct kind_info {
+    const char *name;
+    enum sim_dist_kind kind;
+    int nargs;
+    const char *usage;
+};
+
+static const struct kind_info kinds[] = {
+    {"const", SIM_DIST_CONST, 1, "const(x)"},
+    {"exp", SIM_DIST_EXP, 1, "exp(mean)"},
+    {"uniform", SIM_DIST_UNIFORM, 2, "uniform(a, b)"},
+    {"lognormal", SIM_DIST_LOGNORMAL, 2, "lognormal(mean, cv)"},
+    {"gamma", SIM_DIST_GAMMA, 2, "gamma(mean, cv)"},
+    {"pareto", SIM_DIST_PARETO, 2, "pareto(mean, alpha)"},
+    {"empirical", SIM_DIST_EMPIRICAL, 1, "empirical(\"file.csv\")"},
+};
+
+void sim_dist_init_const(struct sim_dist *d, double value)
+{
+    memset(d, 0, sizeof *d);
+    d->kind = SIM_DIST_CONST;
+    d->p1 = value;
+    d->mean = value;
+}
+
+int sim_dist_init_parse(struct sim_dist *d, const char *text, enum sim_dist_unit unit,
+                        const char *base_dir, char *err, size_t errlen)
+{
+    memset(d, 0, sizeof *d);
+    struct sim_call c;
+    if (sim_call_parse(text, &c, err, errlen))
+        return SIM_EINVAL;
+    const struct kind_info *k = NULL;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(kinds[i].name, c.name) == 0)
+            k = &kinds[i];
+    if (!k) {
+        snprintf(err, errlen,
+                 "unknown distribution \"%s\" (expected const, exp, uniform, lognormal, gamma, "
+                 "pareto or empirical)",
+                 c.name);
+        return SIM_EINVAL;
+    }
+    if (c.nargs != k->nargs) {
+        snprintf(err, errlen, "%s takes %d argument%s: %s", k->name, k->nargs,
+                 k->nargs == 1 ? "" : "s", k->usage);
+        return SIM_EINVAL;
+    }
+    d->kind = k->kind;
+    if (k->kind == SIM_DIST_EMPIRICAL)
+        return load_empirical(d, c.args[0], unit, base_dir, err, errlen);
+    double a, b = 0;
+    if (arg_value(c.args[0], unit, &a)) {
+        snprintf(err, errlen, "%s: \"%s\" is not a %s", k->usage, c.args[0],
+                 unit == SIM_DIST_SECONDS ? "non-negative duration" : "number");
+        return SIM_EINVAL;
+    }
+    /* The second argument is a duration only for uniform(a, b). */
+    enum sim_dist_unit u2 = k->kind == SIM_DIST_UNIFORM ? unit : SIM_DIST_PLAIN;
+    if (k->nargs == 2 && arg_value(c.args[1], u2, &b)) {
+        snprintf(err, errlen, "%s: \"%s\" is not a number", k->usage, c.args[1]);
+        return SIM_EINVAL;
+    }
+    switch (k->kind) {
+    case SIM_DIST_CONST:
+        d->p1 = a;
+        d->mean = a;
+        break;
+    case SIM_DIST_EXP:
+        if (!(a > 0)) {
+            snprintf(err, errlen, "exp(mean): mean must be > 0");
+            return SIM_EINVAL;
+        }
+        d->p1 = a;
+        d->mean = a;
+        break;
+    case SIM_DIST_UNIFORM:
+        if (!(b >= a) || a < 0) {
+            snprintf(err, errlen, "uniform(a, b): need 0 <= a <= b");
+            return SIM_EINVAL;
+        }
+        d->p1 = a;
+        d->p2 = b;
+        d->mean = (a + b) / 2;
+        break;
+    case SIM_DIST_LOGNORMAL:
+        if (!(a > 0) || !(b > 0)) {
+            snprintf(err, errlen, "lognormal(mean, cv): mean and cv must be > 0");
+            return SIM_EINVAL;
+        }
+        d->p2 = sqrt(log1p(b * b));           /* sigma */
+        d->p1 = log(a) - d->p2 * d->p2 / 2.0; /* mu */
+        d->mean = a;
+        break;
+    case SIM_DIST_GAMMA:
+        if (!(a > 0) || !(b > 0)) {
+            snprintf(err, errlen, "gamma(mean, cv): mean and cv must be > 0");
+            return SIM_EINVAL;
+        }
+        d->p1 = 1.0 / (b * b); /* shape */
+        d->p2 = a / d->p1;     /* scale */
+        d->mean = a;
+        break;
+    case SIM_DIST_PARETO:
+        if (!(a > 0) || !(b > 1)) {
+            snprintf(err, errlen, "pareto(mean, alpha): mean must be > 0 and alpha > 1");
+            return SIM_EINVAL;
+        }
+        d->p1 = b;                 /* alpha */
+        d->p2 = a * (b - 1.0) / b; /* scale x_m */
+        d->mean = a;
+        break;
+    case SIM_DIST_EMPIRICAL:
+        break;
+    }
+    return 0;
+}
+
+void sim_dist_fini(struct sim_dist *d)
+{
+    free(d->table);
+    d->table = NULL;
+    d->ntable = 0;
+}
+
+double sim_dist_sample(const struct sim_dist *d, gsl_rng *r)
+{
+    switch (d->kind) {
+    case SIM_DIST_CONST: return d->p1;
+    case SIM_DIST_EXP: return gsl_ran_exponential(r, d->p1);
+    case SIM_DIST_UNIFORM: return gsl_ran_flat(r, d->p1, d->p2);
+    case SIM_DIST_LOGNORMAL: return gsl_ran_lognormal(r, d->p1, d->p2);
+    case SIM_DIST_GAMMA: return gsl_ran_gamma(r, d->p1, d->p2);
+    case SIM_DIST_PARETO: return gsl_ran_pareto(r, d->p1, d->p2);
+    case SIM_DIST_EMPIRICAL: return d->table[gsl_rng_uniform_int(r, d->ntable)];
+    }
+    return 0;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* sim/xalloc.h: allocation that aborts on failure, for the simulator only.
+ * The tracing core never uses these. Tests may install a failing hook. */
+#ifndef SIM_XALLOC_H
+#define SIM_XALLOC_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+/* Grows an array of *cap elements of elem bytes to hold at least need elements. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t elem);
+char *xstrdup(const char *s);
+
+#endif

@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: MIT
+# cmocka unit and validation tests, and command-line tests.
+TEST_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCONFIG_CFLAGS)
+TEST_LIBS = libuksim.la $(CMOCKA_LIBS) $(GSL_LIBS)
+
+check_PROGRAMS += tests/test_engine tests/test_units tests/test_model tests/test_queueing
+tests_test_engine_SOURCES = %reldir%/test_engine.c
+tests_test_engine_CFLAGS = $(TEST_CFLAGS)
+tests_test_engine_LDADD = $(TEST_LIBS)
+tests_test_units_SOURCES = %reldir%/test_units.c
+tests_test_units_CFLAGS = $(TEST_CFLAGS)
+tests_test_units_LDADD = $(TEST_LIBS)
+tests_test_model_SOURCES = %reldir%/test_model.c
+tests_test_model_CFLAGS = $(TEST_CFLAGS) -DTEST_DATA_DIR='"$(abs_top_srcdir)/tests/data"'
+tests_test_model_LDADD = $(TEST_LIBS)
+tests_test_queueing_SOURCES = %reldir%/test_queueing.c
+tests_test_queueing_CFLAGS = $(TEST_CFLAGS)
+tests_test_queueing_LDADD = $(TEST_LIBS)
+
+TESTS += tests/test_engine tests/test_units tests/test_model tests/test_queueing tests/cli.test
+TEST_EXTENSIONS = .test
+TEST_LOG_COMPILER =
+AM_TESTS_ENVIRONMENT = UKSIM=$(abs_top_builddir)/uksim; TEST_DATA_DIR=$(abs_top_srcdir)/tests/data; \
+	export UKSIM TEST_DATA_DIR;
+EXTRA_DIST += tests/cli.test tests/data

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/test_engine.c: the event list against a reference order, same-time
+ * FIFO, cancellation, owned events, stop conditions and stream stability. */
+#include "sim/engine.h"
+#include "sim/rng.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <gsl/gsl_rng.h>
+
+struct log {
+    int tags[4096];
+    int n;
+};
+
+struct tagged {
+    struct log *log;
+    int tag;
+};
+
+static void record(struct sim_engine *eng, void *arg)
+{
+    (void)eng;
+    struct tagged *t = arg;
+    t->log->tags[t->log->n++] = t->tag;
+}
+
+static void test_same_time_fifo(void **state)
+{
+    (void)state;
+    struct sim_engine *e = sim_engine_create(1);
+    struct log log = {.n = 0};
+    struct tagged t[100];
+    for (int i = 0; i < 100; i++) {
+        t[i] = (struct tagged){&log, i};
+        /* Two interleaved times: even tags at 5, odd tags at 3. */
+        sim_schedule(e, i % 2 ? 3 : 5, record, &t[i]);
+    }
+    assert_int_equal(sim_run(e, NULL), SIM_STOP_EMPTY);
+    assert_int_equal(log.n, 100);
+    for (int i = 0; i < 50; i++) {
+        assert_int_equal(log.tags[i], 2 * i + 1);
+        assert_int_equal(log.tags[50 + i], 2 * i);
+    }
+    assert_int_equal(sim_now_ns(e), 5);
+    sim_engine_destroy(e);
+}
+
+struct ref {
+    int64_t t;
+    uint64_t seq;
+    uint64_t id;
+    int tag;
+};
+
+static int ref_cmp(const void *a, const void *b)
+{
+    const struct ref *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Random schedule / cancel / pop sequences, checked against a sorted list. */
+static void test_random_against_reference(void **state)
+{
+    (void)state;
+    gsl_rng *r = sim_rng_create(42, "test");
+    for (int round = 0; round < 20; round++) {
+        struct sim_engine *e = sim_engine_create(7);
+        static struct ref live[4096];
+        static struct tagged tags[200000];
+        struct log log = {.n = 0};
+        int nlive = 0, ntags = 0;
+        uint64_t seq = 0;
+        /* Small time ranges in some rounds force many ties. */
+        unsigned long range = round % 2 ? 5 : 1000000;
+        for (int op = 0; op < 6000; op++) {
+            double u = gsl_rng_uniform(r);
+            if (u < 0.5 && nlive < 4000) {
+                int64_t at = sim_now_ns(e) + (int64_t)gsl_rng_uniform_int(r, range);
+                tags[ntags] = (struct tagged){&log, ntags};
+                uint64_t id = sim_schedule(e, at, record, &tags[ntags]);
+                assert_true(id != 0);
+                live[nlive++] = (struct ref){at, seq++, id, ntags++};
+            } else if (u < 0.7 && nlive > 0) {
+                int k = (int)gsl_rng_uniform_int(r, (unsigned long)nlive);
+                assert_true(sim_cancel(e, live[k].id));
+                assert_false(sim_cancel(e, live[k].id));
+                live[k] = live[--nlive];
+            } else if (nlive > 0) {
+                qsort(live, (size_t)nlive, sizeof live[0], ref_cmp);
+                log.n = 0;
+                struct sim_run_opts one = {.until_ns = -1, .max_events = 1};
+                sim_run(e, &one);
+                assert_int_equal(log.n, 1);
+                assert_int_equal(log.tags[0], live[0].tag);
+                assert_int_equal(sim_now_ns(e), live[0].t);
+                assert_false(sim_cancel(e, live[0].id)); /* already fired */
+                memmove(live, live + 1, (size_t)(nlive - 1) * sizeof live[0]);
+                nlive--;
+            }
+            assert_int_equal(sim_pending(e), (size_t)nlive);
+        }
+        /* Drain: the rest fire in reference order. */
+        qsort(live, (size_t)nlive, sizeof live[0], ref_cmp);
+        log.n = 0;
+        sim_run(e, NULL);
+        assert_int_equal(log.n, nlive);
+        for (int i = 0; i < nlive; i++)
+            assert_int_equal(log.tags[i], live[i].tag);
+        sim_engine_destroy(e);
+    }
+    gsl_rng_free(r);
+}
+
+static void test_cancel_edge_cases(void **state)
+{
+    (void)state;
+    struct sim_engine *e = sim_engine_create(1);
+    struct log log = {.n = 0};
+    struct tagged a = {&log, 1}, b = {&log, 2};
+    assert_false(sim_cancel(e, 0));
+    assert_false(sim_cancel(e, 12345));
+    uint64_t ia = sim_schedule(e, 10, record, &a);
+    uint64_t ib = sim_schedule(e, 20, record, &b);
+    assert_true(sim_cancel(e, ia));
+    /* The freed slot is reused; the old id must not cancel the new event. */
+    uint64_t ic = sim_schedule(e, 30, record, &a);
+    assert_false(sim_cancel(e, ia));
+    assert_true(ic != ia);
+    sim_run(e, NULL);
+    assert_int_equal(log.n, 2);
+    assert_int_equal(log.tags[0], 2);
+    assert_int_equal(log.tags[1], 1);
+    assert_false(sim_cancel(e, ib));
+    assert_false(sim_cancel(e, ic));
+    sim_engine_destroy(e);
+}
+
+static int freed;
+static void count_free(void *arg)
+{
+    (void)arg;
+    freed++;
+}
+static void noop(struct sim_engine *e, void *arg)
+{
+    (void)e;
+    (void)arg;
+}
+
+static void test_owned_events_are_freed(void **state)
+{
+    (void)state;
+    freed = 0;
+    struct sim_engine *e = sim_engine_create(1);
+    sim_schedule_owned(e, 1, noop, NULL, count_free);           /* fires */
+    uint64_t c = sim_schedule_owned(e, 2, noop, NULL, count_free); /* cancelled */
+    sim_schedule_owned(e, 100, noop, NULL, count_free);         /* pending at destroy */
+    assert_true(sim_cancel(e, c));
+    assert_int_equal(freed, 1);
+    struct sim_run_opts o = {.until_ns = 50};
+    assert_int_equal(sim_run(e, &o), SIM_STOP_TIME);
+    assert_int_equal(freed, 2);
+    assert_int_equal(sim_now_ns(e), 50);
+    sim_engine_destroy(e);
+    assert_int_equal(freed, 3);
+}
+
+static void chain(struct sim_engine *e, void *arg)
+{
+    int *count = arg;
+    (*count)++;
+    sim_schedule_in(e, 10, chain, arg);
+}
+
+static void stopper(struct sim_engine *e, void *arg)
+{
+    (void)arg;
+    sim_stop_request(e);
+}
+
+static bool warm_seen;
+static void on_warm(struct sim_engine *e, void *arg)
+{
+    (void)arg;
+    warm_seen = sim_warm(e) && sim_now_ns(e) == 55;
+}
+
+static void test_stop_conditions(void **state)
+{
+    (void)state;
+    int count = 0;
+    struct sim_engine *e = sim_engine_create(1);
+    sim_schedule(e, 0, chain, &count);
+    struct sim_run_opts o = {.until_ns = 95, .warmup_ns = 55, .on_warmup = on_warm};
+    warm_seen = false;
+    assert_int_equal(sim_run(e, &o), SIM_STOP_TIME);
+    assert_int_equal(count, 10); /* t = 0, 10, ..., 90 */
+    assert_true(warm_seen);
+    assert_true(sim_warm(e));
+    assert_int_equal(sim_now_ns(e), 95);
+    struct sim_run_opts budget = {.until_ns = -1, .max_events = 5};
+    assert_int_equal(sim_run(e, &budget), SIM_STOP_EVENTS);
+    assert_int_equal(count, 15);
+    sim_schedule(e, sim_now_ns(e), stopper, NULL);
+    assert_int_equal(sim_run(e, NULL), SIM_STOP_REQUESTED);
+    sim_engine_destroy(e);
+}
+
+static void test_streams_depend_on_seed_and_name_only(void **state)
+{
+    (void)state;
+    struct sim_engine *a = sim_engine_create(99), *b = sim_engine_create(99);
+    struct sim_engine *c = sim_engine_create(100);
+    gsl_rng *a1 = sim_stream(a, "arrivals");
+    (void)sim_stream(b, "extra component"); /* adding a stream changes nothing */
+    gsl_rng *b1 = sim_stream(b, "arrivals");
+    gsl_rng *a2 = sim_stream(a, "svc/x");
+    gsl_rng *c1 = sim_stream(c, "arrivals");
+    int same_ab = 0, same_a2 = 0, same_c = 0;
+    for (int i = 0; i < 1000; i++) {
+        unsigned long x = gsl_rng_get(a1), y = gsl_rng_get(b1);
+        same_ab += x == y;
+        same_a2 += gsl_rng_get(a2) == x;
+        same_c += gsl_rng_get(c1) == x;
+    }
+    assert_int_equal(same_ab, 1000);
+    assert_true(same_a2 < 5);
+    assert_true(same_c < 5);
+    assert_true(sim_rng_derive(1, "a") != sim_rng_derive(1, "b"));
+    assert_true(sim_rng_derive(1, "a") != sim_rng_derive(2, "a"));
+    sim_engine_destroy(a);
+    sim_engine_destroy(b);
+    sim_engine_destroy(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_same_time_fifo),
+        cmocka_unit_test(test_random_against_reference),
+        cmocka_unit_test(test_cancel_edge_cases),
+        cmocka_unit_test(test_owned_events_are_freed),
+        cmocka_unit_test(test_stop_conditions),
+        cmocka_unit_test(test_streams_depend_on_seed_and_name_only),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

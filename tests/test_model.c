@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/test_model.c: the model loader: defaults, overrides, and a clear
+ * "file:line: message" for each kind of bad input. */
+#include "models/model.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define GOOD_SERVICES                                                                              \
+    "services = (\n"                                                                               \
+    "  { name = \"a\"; handler = ( { compute = \"exp(1ms)\"; }, { call = (\"b\", \"c\"); "       \
+    "parallel = true; } ); },\n"                                                                   \
+    "  { name = \"b\"; handler = ( { compute = \"2ms\"; } ); },\n"                                 \
+    "  { name = \"c\"; instances = 3; lb = \"power-of-two\"; handler = ( { compute = 0.001; } ); }\n" \
+    ");\n"
+
+static void test_good_model_and_defaults(void **state)
+{
+    (void)state;
+    struct mdl_model m;
+    struct sim_diag d = {0};
+    const char *text = GOOD_SERVICES "workload = { entry = \"a\"; rate = \"const(10)\"; };\n";
+    assert_int_equal(mdl_load_string(&m, text, "m.cfg", NULL, 0, &d), 0);
+    assert_int_equal(m.nservices, 3);
+    assert_int_equal(m.run.seed, 1);
+    assert_true(m.run.duration == 60.0);
+    assert_int_equal(m.services[0].steps[1].kind, MDL_STEP_CALL);
+    assert_true(m.services[0].steps[1].parallel);
+    assert_int_equal(m.services[0].steps[1].ncallees, 2);
+    assert_int_equal(m.services[0].steps[1].callees[1], 2);
+    assert_int_equal(m.services[2].instances, 3);
+    assert_int_equal(m.services[2].lb, MDL_LB_POWER_OF_TWO);
+    assert_true(m.services[1].steps[0].compute.mean == 0.002);
+    assert_int_equal(m.nwarnings, 0);
+    mdl_model_fini(&m);
+}
+
+static void test_overrides(void **state)
+{
+    (void)state;
+    struct mdl_model m;
+    struct sim_diag d = {0};
+    const char *text = GOOD_SERVICES "workload = { entry = \"a\"; rate = \"const(10)\"; };\n";
+    const char *sets[] = {"run.duration=10s", "services.c.instances=5", "services.0.lb=random",
+                          "workload.rate=step(1, 2, 3s)", "run.seed=77"};
+    assert_int_equal(mdl_load_string(&m, text, "m.cfg", sets, 5, &d), 0);
+    assert_true(m.run.duration == 10.0);
+    assert_int_equal(m.services[2].instances, 5);
+    assert_int_equal(m.services[0].lb, MDL_LB_RANDOM);
+    assert_int_equal(m.workload.rate.kind, WL_RATE_STEP);
+    assert_int_equal(m.run.seed, 77);
+    mdl_model_fini(&m);
+    const char *bad[] = {"run.duration", "services.zzz.instances=2", "services.c=1",
+                         "services.c.instances=0"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&d, 0, sizeof d);
+        assert_int_not_equal(mdl_load_string(&m, text, "m.cfg", &bad[i], 1, &d), 0);
+        assert_true(d.msg[0] != '\0');
+    }
+}
+
+static void test_builtin_default_loads(void **state)
+{
+    (void)state;
+    struct mdl_model m;
+    struct sim_diag d = {0};
+    assert_int_equal(mdl_load_string(&m, mdl_builtin_default, "<built-in>", NULL, 0, &d), 0);
+    assert_true(m.nservices >= 2);
+    assert_int_equal(m.nwarnings, 0);
+    mdl_model_fini(&m);
+}
+
+struct bad_case {
+    const char *text;
+    int line;
+    const char *needle;
+};
+
+static void test_bad_models_name_line_and_reason(void **state)
+{
+    (void)state;
+    static const struct bad_case cases[] = {
+        {"services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ) } );\n"
+         "workload = { rate = \"const(1)\" \n",
+         3, "syntax error"},
+        {"services = (\n { name = \"a\";\n handler = ( { call = \"nope\"; } ); }\n);\n"
+         "workload = { rate = \"const(1)\"; };\n",
+         3, "unknown service \"nope\""},
+        {"services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+         "workload = {\n  rate = \"const(-5)\"; };\n",
+         3, "non-negative"},
+        {"services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+         "workload = { rate = \"const(1)\"; };\nrun = { durration = 5; };\n",
+         3, "unknown key \"durration\""},
+        {"services = ( { name = \"a\";\n instances = \"two\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+         "workload = { rate = \"const(1)\"; };\n",
+         2, "must be an integer"},
+        {"services = ( { name = \"a\"; handler = ( { call = \"b\"; } ); },\n"
+         "  { name = \"b\"; handler = ( { compute = \"1ms\"; },\n { call = \"a\"; } ); } );\n"
+         "workload = { rate = \"const(1)\"; };\n",
+         3, "call cycle"},
+        {"services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); },\n"
+         "  { name = \"a\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+         "workload = { rate = \"const(1)\"; };\n",
+         2, "defined twice"},
+        {"services = ( { name = \"a\"; handler = (\n { compute = \"exp(-1ms)\"; } ); } );\n"
+         "workload = { rate = \"const(1)\"; };\n",
+         2, "not a non-negative duration"},
+        {"services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+         "workload = { entry = \"b\";\n rate = \"const(1)\"; };\n",
+         2, "not a service"},
+        {"run = { duration = \"10s\";\n warmup = \"20s\"; };\n"
+         "services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+         "workload = { rate = \"const(1)\"; };\n",
+         2, "shorter than duration"},
+        {"services = ( { name = \"a\"; handler = (\n { compute = \"1ms\"; call = \"a\"; } ); } );\n"
+         "workload = { rate = \"const(1)\"; };\n",
+         2, "exactly one of compute or call"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct mdl_model m;
+        struct sim_diag d = {0};
+        int rc = mdl_load_string(&m, cases[i].text, "bad.cfg", NULL, 0, &d);
+        if (rc == 0)
+            fail_msg("case %zu accepted", i);
+        char buf[1000];
+        sim_diag_format(&d, buf, sizeof buf);
+        if (d.line != cases[i].line || !strstr(d.msg, cases[i].needle) ||
+            strncmp(buf, "bad.cfg:", 8) != 0)
+            fail_msg("case %zu: got \"%s\" (line %d), want line %d and \"%s\"", i, buf, d.line,
+                     cases[i].line, cases[i].needle);
+        mdl_model_fini(&m);
+    }
+}
+
+static void test_missing_file(void **state)
+{
+    (void)state;
+    struct mdl_model m;
+    struct sim_diag d = {0};
+    assert_int_equal(mdl_load_file(&m, "/nonexistent/model.cfg", NULL, 0, &d), SIM_EIO);
+    assert_string_equal(d.file, "/nonexistent/model.cfg");
+    assert_non_null(strstr(d.msg, "No such file"));
+}
+
+static void test_unmodelled_keys_warn(void **state)
+{
+    (void)state;
+    struct mdl_model m;
+    struct sim_diag d = {0};
+    const char *text = "services = ( { name = \"a\";\n yield_points = 10;\n"
+                       " handler = ( { compute = \"1ms\"; } ); } );\n"
+                       "workload = { rate = \"const(1)\"; };\npolicy = { name = \"hpa\"; };\n";
+    assert_int_equal(mdl_load_string(&m, text, "w.cfg", NULL, 0, &d), 0);
+    assert_int_equal(m.nwarnings, 2);
+    assert_non_null(strstr(m.warnings[0], "w.cfg:2: warning"));
+    assert_non_null(strstr(m.warnings[1], "policy"));
+    mdl_model_fini(&m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_model_and_defaults),
+        cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_builtin_default_loads),
+        cmocka_unit_test(test_bad_models_name_line_and_reason),
+        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_unmodelled_keys_warn),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/test_queueing.c: the simulator against queueing theory. Each check
+ * runs independent replications (seeds 1..R), forms the 95% confidence interval
+ * of the mean from Student's t, and requires the closed-form value inside it.
+ * It also requires the interval to be narrow (a few percent of the value), so
+ * that a check cannot pass merely by being vague. */
+#include "models/model.h"
+#include "models/run.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
+
+#define R 10
+
+struct ci {
+    double mean, half;
+};
+
+static struct ci interval(const double *x, int n)
+{
+    double m = gsl_stats_mean(x, 1, (size_t)n);
+    double sd = gsl_stats_sd_m(x, 1, (size_t)n, m);
+    return (struct ci){m, gsl_cdf_tdist_Pinv(0.975, n - 1) * sd / sqrt(n)};
+}
+
+static void expect_in(const char *what, const double *x, double theory, double max_rel_half)
+{
+    struct ci c = interval(x, R);
+    printf("  %-34s theory %.6g  sim %.6g +- %.3g (%.2f%%)\n", what, theory, c.mean, c.half,
+           100 * c.half / theory);
+    if (fabs(c.mean - theory) > c.half)
+        fail_msg("%s: theory %g outside [%g, %g]", what, theory, c.mean - c.half,
+                 c.mean + c.half);
+    if (c.half > max_rel_half * theory)
+        fail_msg("%s: interval +-%g too wide to be a test", what, c.half);
+}
+
+/* Runs text with seeds 1..R; latency and per-service means go to the arrays. */
+static void replicate(const char *text, double *lat, double *svc0_wait)
+{
+    struct mdl_model m;
+    struct sim_diag d = {0};
+    if (mdl_load_string(&m, text, "queueing", NULL, 0, &d))
+        fail_msg("model: %s:%d: %s", d.file, d.line, d.msg);
+    for (int r = 0; r < R; r++) {
+        struct run_summary s;
+        assert_int_equal(run_model(&m, (uint64_t)r + 1, &s), 0);
+        assert_true(s.completed > 1000);
+        lat[r] = s.lat_mean;
+        if (svc0_wait)
+            svc0_wait[r] = s.svcs[0].local_wait;
+        run_summary_fini(&s);
+    }
+    mdl_model_fini(&m);
+}
+
+static void mm1(double rho, const char *duration, const char *warmup)
+{
+    const double mu = 1000.0, lambda = rho * mu;
+    char text[1000];
+    snprintf(text, sizeof text,
+             "run = { duration = \"%s\"; warmup = \"%s\"; };\n"
+             "services = ( { name = \"s\"; handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
+             "workload = { entry = \"s\"; rate = \"const(%g)\"; };\n",
+             duration, warmup, lambda);
+    double lat[R], wait[R];
+    replicate(text, lat, wait);
+    char what[100];
+    snprintf(what, sizeof what, "M/M/1 rho=%.1f response time", rho);
+    expect_in(what, lat, 1.0 / (mu - lambda), 0.05);
+    snprintf(what, sizeof what, "M/M/1 rho=%.1f queueing wait", rho);
+    expect_in(what, wait, rho / (mu - lambda), 0.06);
+}
+
+static void test_mm1_rho_05(void **state)
+{
+    (void)state;
+    mm1(0.5, "200s", "10s");
+}
+
+static void test_mm1_rho_09(void **state)
+{
+    (void)state;
+    mm1(0.9, "2000s", "100s");
+}
+
+/* Erlang C: probability that an arrival waits in M/M/c. */
+static double erlang_c(int c, double a)
+{
+    double term = 1.0, sum = 1.0; /* k = 0 */
+    for (int k = 1; k < c; k++) {
+        term *= a / k;
+        sum += term;
+    }
+    double last = term * a / c; /* a^c / c! */
+    double rho = a / c;
+    double top = last / (1.0 - rho);
+    return top / (sum + top);
+}
+
+static void test_mmc_erlang_c(void **state)
+{
+    (void)state;
+    const int c = 4;
+    const double mu = 1000.0, lambda = 3000.0, a = lambda / mu;
+    /* maxconn = 1: the balancer holds calls until an instance is free, which
+     * makes four single-CPU instances one M/M/4 queue. */
+    char text[1000];
+    snprintf(text, sizeof text,
+             "run = { duration = \"300s\"; warmup = \"10s\"; };\n"
+             "services = ( { name = \"s\"; instances = %d; maxconn = 1;\n"
+             "  handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
+             "workload = { entry = \"s\"; rate = \"const(%g)\"; };\n",
+             c, lambda);
+    double lat[R];
+    replicate(text, lat, NULL);
+    double w = erlang_c(c, a) / (c * mu - lambda) + 1.0 / mu;
+    expect_in("M/M/4 rho=0.75 response (Erlang C)", lat, w, 0.05);
+}
+
+static void test_tandem_is_sum_of_mm1(void **state)
+{
+    (void)state;
+    /* Replies cost no CPU here, so a call chain is a Jackson tandem: by Burke's
+     * theorem each station is an M/M/1 queue fed at rate lambda. */
+    const double lambda = 500.0, mu[3] = {1000.0, 800.0, 1250.0};
+    const char *text =
+        "run = { duration = \"300s\"; warmup = \"10s\"; };\n"
+        "services = (\n"
+        "  { name = \"s1\"; handler = ( { compute = \"exp(1ms)\"; }, { call = \"s2\"; } ); },\n"
+        "  { name = \"s2\"; handler = ( { compute = \"exp(1.25ms)\"; }, { call = \"s3\"; } ); },\n"
+        "  { name = \"s3\"; handler = ( { compute = \"exp(0.8ms)\"; } ); } );\n"
+        "workload = { entry = \"s1\"; rate = \"const(500)\"; };\n";
+    double lat[R];
+    replicate(text, lat, NULL);
+    double w = 0;
+    for (int i = 0; i < 3; i++)
+        w += 1.0 / (mu[i] - lambda);
+    expect_in("3-station tandem response", lat, w, 0.05);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mm1_rho_05),
+        cmocka_unit_test(test_mm1_rho_09),
+        cmocka_unit_test(test_mmc_erlang_c),
+        cmocka_unit_test(test_tandem_is_sum_of_mm1),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
