@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: MIT
+# Benchmarks: built and run by `make bench`, never by `make check`.
+BENCH_PROGS = bench/bench_engine bench/bench_mm1
+EXTRA_PROGRAMS += $(BENCH_PROGS)
+bench_bench_engine_SOURCES = %reldir%/bench_engine.c
+bench_bench_engine_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) -O2
+bench_bench_engine_LDADD = libuksim.la $(GSL_LIBS)
+bench_bench_mm1_SOURCES = %reldir%/bench_mm1.c
+bench_bench_mm1_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) -O2
+bench_bench_mm1_LDADD = libuksim.la $(GSL_LIBS)
+
+.PHONY: bench
+bench: $(BENCH_PROGS)
+	@for b in $(BENCH_PROGS); do echo "== $$b"; ./$$b || exit 1; done

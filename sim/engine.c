@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* sim/engine.c: the future-event list is a 4-ary min-heap of 16-byte records
- * (time, slot), laid out so that the four children of a node share one cache
- * line. Event bodies live in a slot array; pos[] maps a slot to its heap index,
- * which makes cancellation O(log n). Equal times are ordered by the slot's
- * insertion sequence number, looked up only on ties. */
+/* sim/engine.c: events live in a slot array; the future-event list (sim/fel.h)
+ * orders 16-byte (time, key) records, key = sequence number << 24 | slot, so
+ * ties run in scheduling order. Cancellation is O(1) and lazy: the slot
+ * forgets its key, and the stale record is dropped when it reaches the front,
+ * or by an O(n) sweep once stale records outnumber live ones, so memory stays
+ * within about twice the live events. We chose lazy deletion over a position
+ * index because the index must follow every record the list moves.
+ * Limits: 2^24 - 1 pending events (the run aborts with a message beyond);
+ * after 2^40 events the pending records are renumbered, keeping their order. */
 #include "sim/engine.h"
 
+#include "sim/fel.h"
 #include "sim/rng.h"
 #include "sim/xalloc.h"
 
@@ -14,21 +19,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NO_POS UINT32_MAX
-
-struct hent {
-    int64_t t;
-    uint32_t slot;
-    uint32_t unused;
-};
+#define SLOT_BITS 24
+#define SLOT_MASK ((1u << SLOT_BITS) - 1)
+#define SEQ_LIMIT (UINT64_C(1) << (64 - SLOT_BITS))
 
 struct slot {
     sim_event_fn *fn;
     void *arg;
     sim_free_fn *free_fn;
-    uint64_t seq;
-    uint32_t gen;       /* bumped when the slot is freed: stale ids fail */
-    uint32_t next_free; /* free-list link while unused */
+    uint64_t key;  /* key of the pending record; 0 when the slot holds none */
+    uint32_t gen;  /* bumped when the event fires or is cancelled: ids go stale */
 };
 
 struct stream {
@@ -37,14 +37,13 @@ struct stream {
 };
 
 struct sim_engine {
-    struct hent *heap; /* heap[0] is the root; heap[1] is 64-byte aligned */
-    void *heap_mem;
-    size_t n, cap;
+    struct sim_fel fel;
+    size_t live;        /* scheduled events not yet fired or cancelled */
     struct slot *slots;
-    uint32_t *pos;
     size_t nslots, slots_cap;
-    uint32_t free_head;
-    uint64_t seq;
+    uint32_t *free;     /* stack of free slots: the last freed is reused first */
+    size_t nfree, free_cap;
+    uint64_t seq;       /* next sequence number, >= 1 so that no key is 0 */
     int64_t now;
     uint64_t events;
     uint64_t seed;
@@ -57,126 +56,124 @@ struct sim_engine {
 struct sim_engine *sim_engine_create(uint64_t seed)
 {
     struct sim_engine *e = xcalloc(1, sizeof *e);
+    sim_fel_init(&e->fel);
     e->seed = seed;
-    e->free_head = NO_POS;
+    e->seq = 1;
     e->warm = true;
     return e;
 }
 
-static void heap_grow(struct sim_engine *e)
+static inline struct slot *slot_of(struct sim_engine *e, const struct sim_fel_rec *r)
 {
-    size_t cap = e->cap ? e->cap * 2 : 256;
-    /* 48 bytes of lead so that &heap[1] sits on a 64-byte boundary. */
-    size_t bytes = (cap * sizeof(struct hent) + 48 + 63) & ~(size_t)63;
-    void *mem = aligned_alloc(64, bytes);
-    if (!mem) {
-        fprintf(stderr, "uksim: out of memory (event list)\n");
-        abort();
-    }
-    struct hent *h = (struct hent *)((char *)mem + 48);
-    if (e->n)
-        memcpy(h, e->heap, e->n * sizeof *h);
-    free(e->heap_mem);
-    e->heap_mem = mem;
-    e->heap = h;
-    e->cap = cap;
+    return &e->slots[r->key & SLOT_MASK];
+}
+
+static inline bool is_live(struct sim_engine *e, const struct sim_fel_rec *r)
+{
+    return slot_of(e, r)->key == r->key;
+}
+
+/* sim_fel_filter callback used at destruction: runs free_fn of live events. */
+static bool free_live(const struct sim_fel_rec *r, void *ctx)
+{
+    struct sim_engine *e = ctx;
+    struct slot *s = slot_of(e, r);
+    if (s->key == r->key && s->free_fn)
+        s->free_fn(s->arg);
+    return false;
 }
 
 void sim_engine_destroy(struct sim_engine *e)
 {
     if (!e)
         return;
-    for (size_t i = 0; i < e->n; i++) {
-        struct slot *s = &e->slots[e->heap[i].slot];
-        if (s->free_fn)
-            s->free_fn(s->arg);
-    }
+    sim_fel_filter(&e->fel, free_live, e);
+    sim_fel_fini(&e->fel);
     for (size_t i = 0; i < e->nstreams; i++) {
         free(e->streams[i].name);
         gsl_rng_free(e->streams[i].rng);
     }
     free(e->streams);
-    free(e->heap_mem);
     free(e->slots);
-    free(e->pos);
+    free(e->free);
     free(e);
 }
 
 int64_t sim_now_ns(const struct sim_engine *e) { return e->now; }
 uint64_t sim_seed(const struct sim_engine *e) { return e->seed; }
-size_t sim_pending(const struct sim_engine *e) { return e->n; }
+size_t sim_pending(const struct sim_engine *e) { return e->live; }
 uint64_t sim_events_run(const struct sim_engine *e) { return e->events; }
 bool sim_warm(const struct sim_engine *e) { return e->warm; }
 void sim_stop_request(struct sim_engine *e) { e->stop = true; }
 
-static inline bool before(const struct sim_engine *e, const struct hent *a, const struct hent *b)
-{
-    if (a->t != b->t)
-        return a->t < b->t;
-    return e->slots[a->slot].seq < e->slots[b->slot].seq;
-}
-
-static inline void place(struct sim_engine *e, size_t i, struct hent x)
-{
-    e->heap[i] = x;
-    e->pos[x.slot] = (uint32_t)i;
-}
-
-static void sift_up(struct sim_engine *e, size_t i, struct hent x)
-{
-    while (i > 0) {
-        size_t p = (i - 1) / 4;
-        if (!before(e, &x, &e->heap[p]))
-            break;
-        place(e, i, e->heap[p]);
-        i = p;
-    }
-    place(e, i, x);
-}
-
-static void sift_down(struct sim_engine *e, size_t i, struct hent x)
-{
-    size_t n = e->n;
-    for (;;) {
-        size_t c = 4 * i + 1;
-        if (c >= n)
-            break;
-        size_t end = c + 4 < n ? c + 4 : n;
-        size_t m = c;
-        for (size_t k = c + 1; k < end; k++)
-            if (before(e, &e->heap[k], &e->heap[m]))
-                m = k;
-        if (!before(e, &e->heap[m], &x))
-            break;
-        place(e, i, e->heap[m]);
-        i = m;
-    }
-    place(e, i, x);
-}
-
 static uint32_t slot_alloc(struct sim_engine *e)
 {
-    if (e->free_head != NO_POS) {
-        uint32_t s = e->free_head;
-        e->free_head = e->slots[s].next_free;
-        return s;
+    if (e->nfree)
+        return e->free[--e->nfree];
+    if (e->nslots >= SLOT_MASK) {
+        fprintf(stderr, "uksim: more than %u pending events\n", SLOT_MASK);
+        abort();
     }
-    assert(e->nslots < NO_POS);
-    size_t cap = e->slots_cap;
-    e->slots = xgrow(e->slots, &cap, e->nslots + 1, sizeof *e->slots);
-    e->pos = xgrow(e->pos, &e->slots_cap, e->nslots + 1, sizeof *e->pos);
+    e->slots = xgrow(e->slots, &e->slots_cap, e->nslots + 1, sizeof *e->slots);
     uint32_t s = (uint32_t)e->nslots++;
     e->slots[s].gen = 1;
+    e->slots[s].key = 0;
     return s;
 }
 
-static void slot_free(struct sim_engine *e, uint32_t s)
+static void slot_free(struct sim_engine *e, struct slot *sl)
 {
-    struct slot *sl = &e->slots[s];
+    uint32_t s = (uint32_t)(sl->key & SLOT_MASK);
+    sl->key = 0;
     sl->gen = sl->gen + 1 ? sl->gen + 1 : 1;
-    sl->next_free = e->free_head;
-    e->pos[s] = NO_POS;
-    e->free_head = s;
+    if (e->nfree == e->free_cap)
+        e->free = xgrow(e->free, &e->free_cap, e->nfree + 1, sizeof *e->free);
+    e->free[e->nfree++] = s;
+    e->live--;
+}
+
+struct collect {
+    struct sim_engine *e;
+    struct sim_fel_rec *v;
+    size_t n;
+};
+
+static bool collect_live(const struct sim_fel_rec *r, void *ctx)
+{
+    struct collect *c = ctx;
+    if (is_live(c->e, r))
+        c->v[c->n++] = *r;
+    return false;
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+    const struct sim_fel_rec *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+/* Gives the pending records sequence numbers 1..n in their current order. */
+static void renumber(struct sim_engine *e)
+{
+    struct collect c = {e, xmalloc((e->live + 1) * sizeof *c.v), 0};
+    sim_fel_filter(&e->fel, collect_live, &c);
+    qsort(c.v, c.n, sizeof *c.v, rec_cmp);
+    e->seq = 1;
+    for (size_t i = 0; i < c.n; i++) {
+        struct slot *sl = slot_of(e, &c.v[i]);
+        c.v[i].key = (e->seq++ << SLOT_BITS) | (c.v[i].key & SLOT_MASK);
+        sl->key = c.v[i].key;
+        sim_fel_push(&e->fel, c.v[i]);
+    }
+    free(c.v);
+}
+
+void sim_engine_test_set_seq(struct sim_engine *e, uint64_t seq)
+{
+    assert(seq >= e->seq && seq < SEQ_LIMIT);
+    e->seq = seq;
 }
 
 uint64_t sim_schedule_owned(struct sim_engine *e, int64_t at_ns, sim_event_fn *fn, void *arg,
@@ -184,17 +181,16 @@ uint64_t sim_schedule_owned(struct sim_engine *e, int64_t at_ns, sim_event_fn *f
 {
     assert(at_ns >= e->now && "scheduling in the past");
     assert(fn);
-    if (e->n == e->cap)
-        heap_grow(e);
+    if (e->seq >= SEQ_LIMIT)
+        renumber(e);
     uint32_t s = slot_alloc(e);
     struct slot *sl = &e->slots[s];
     sl->fn = fn;
     sl->arg = arg;
     sl->free_fn = free_fn;
-    sl->seq = e->seq++;
-    struct hent x = {.t = at_ns, .slot = s};
-    e->n++;
-    sift_up(e, e->n - 1, x);
+    sl->key = (e->seq++ << SLOT_BITS) | s;
+    e->live++;
+    sim_fel_push(&e->fel, (struct sim_fel_rec){at_ns, sl->key});
     return ((uint64_t)sl->gen << 32) | s;
 }
 
@@ -209,29 +205,20 @@ uint64_t sim_schedule_in(struct sim_engine *e, int64_t delay_ns, sim_event_fn *f
     return sim_schedule_owned(e, e->now + delay_ns, fn, arg, NULL);
 }
 
-/* Removes heap entry i and restores the heap property. */
-static void heap_remove(struct sim_engine *e, size_t i)
-{
-    struct hent last = e->heap[--e->n];
-    if (i == e->n)
-        return;
-    if (i > 0 && before(e, &last, &e->heap[(i - 1) / 4]))
-        sift_up(e, i, last);
-    else
-        sift_down(e, i, last);
-}
+static bool keep_live(const struct sim_fel_rec *r, void *ctx) { return is_live(ctx, r); }
 
 bool sim_cancel(struct sim_engine *e, uint64_t id)
 {
     uint32_t s = (uint32_t)id;
     uint32_t gen = (uint32_t)(id >> 32);
-    if (gen == 0 || s >= e->nslots || e->slots[s].gen != gen || e->pos[s] == NO_POS)
+    if (gen == 0 || s >= e->nslots || e->slots[s].gen != gen || e->slots[s].key == 0)
         return false;
-    heap_remove(e, e->pos[s]);
-    struct slot sl = e->slots[s];
-    slot_free(e, s);
-    if (sl.free_fn)
-        sl.free_fn(sl.arg);
+    struct slot copy = e->slots[s];
+    slot_free(e, &e->slots[s]);
+    if (sim_fel_size(&e->fel) > 1024 && sim_fel_size(&e->fel) > 2 * e->live)
+        sim_fel_filter(&e->fel, keep_live, e);
+    if (copy.free_fn)
+        copy.free_fn(copy.arg);
     return true;
 }
 
@@ -246,22 +233,17 @@ gsl_rng *sim_stream(struct sim_engine *e, const char *name)
     return st->rng;
 }
 
-static void warmup_done(struct sim_engine *e, void *arg)
-{
-    (void)arg;
-    e->warm = true;
-}
-
 struct warmup_call {
     sim_event_fn *fn;
     void *arg;
 };
 
-static void warmup_call_fire(struct sim_engine *e, void *arg)
+static void warmup_fire(struct sim_engine *e, void *arg)
 {
     struct warmup_call *w = arg;
     e->warm = true;
-    w->fn(e, w->arg);
+    if (w->fn)
+        w->fn(e, w->arg);
 }
 
 enum sim_stop_reason sim_run(struct sim_engine *e, const struct sim_run_opts *opts)
@@ -273,15 +255,19 @@ enum sim_stop_reason sim_run(struct sim_engine *e, const struct sim_run_opts *op
     uint64_t warm_id = 0;
     if (opts->warmup_ns > e->now) {
         e->warm = false;
-        warm_id = opts->on_warmup ? sim_schedule(e, opts->warmup_ns, warmup_call_fire, &wc)
-                                  : sim_schedule(e, opts->warmup_ns, warmup_done, NULL);
+        warm_id = sim_schedule(e, opts->warmup_ns, warmup_fire, &wc);
     }
     uint64_t budget = opts->max_events;
     uint64_t start = e->events;
     enum sim_stop_reason why = SIM_STOP_EMPTY;
     e->stop = false;
-    while (e->n > 0) {
-        struct hent top = e->heap[0];
+    struct sim_fel_rec top;
+    while (sim_fel_peek(&e->fel, &top)) {
+        struct slot *sl = slot_of(e, &top);
+        if (sl->key != top.key) { /* cancelled */
+            sim_fel_pop(&e->fel);
+            continue;
+        }
         if (opts->until_ns >= 0 && top.t > opts->until_ns) {
             why = SIM_STOP_TIME;
             break;
@@ -290,14 +276,20 @@ enum sim_stop_reason sim_run(struct sim_engine *e, const struct sim_run_opts *op
             why = SIM_STOP_EVENTS;
             break;
         }
-        heap_remove(e, 0);
-        struct slot sl = e->slots[top.slot];
-        slot_free(e, top.slot);
+        sim_fel_pop(&e->fel);
+        /* Start loading the next event's slot while this one runs. */
+        const struct sim_fel_rec *next = sim_fel_hint(&e->fel);
+        if (next)
+            __builtin_prefetch(slot_of(e, next));
+        sim_event_fn *fn = sl->fn;
+        void *arg = sl->arg;
+        sim_free_fn *free_fn = sl->free_fn;
+        slot_free(e, sl);
         e->now = top.t;
         e->events++;
-        sl.fn(e, sl.arg);
-        if (sl.free_fn)
-            sl.free_fn(sl.arg);
+        fn(e, arg);
+        if (free_fn)
+            free_fn(arg);
         if (e->stop) {
             why = SIM_STOP_REQUESTED;
             break;
@@ -307,6 +299,6 @@ enum sim_stop_reason sim_run(struct sim_engine *e, const struct sim_run_opts *op
     if (warm_id)
         sim_cancel(e, warm_id);
     if (why == SIM_STOP_TIME || (why == SIM_STOP_EMPTY && opts->until_ns > e->now))
-        e->now = opts->until_ns > e->now ? opts->until_ns : e->now;
+        e->now = opts->until_ns;
     return why;
 }

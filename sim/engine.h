@@ -70,4 +70,8 @@ void sim_stop_request(struct sim_engine *eng);
 /* True once the warm-up period of the current run has ended. */
 bool sim_warm(const struct sim_engine *eng);
 
+/* For tests only: moves the internal sequence counter forward (to exercise
+ * the renumbering that happens after 2^40 events). */
+void sim_engine_test_set_seq(struct sim_engine *eng, uint64_t seq);
+
 #endif

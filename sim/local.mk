@@ -6,6 +6,7 @@ libuksim_la_LIBADD = $(GSL_LIBS) $(LIBCONFIG_LIBS) $(JANSSON_LIBS)
 libuksim_la_SOURCES = \
 	%reldir%/err.c %reldir%/err.h \
 	%reldir%/engine.c %reldir%/engine.h \
+	%reldir%/fel.c %reldir%/fel.h \
 	%reldir%/rng.c %reldir%/rng.h \
 	%reldir%/units.c %reldir%/units.h \
 	%reldir%/dist.c %reldir%/dist.h \

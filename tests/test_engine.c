@@ -24,6 +24,19 @@ struct tagged {
     int tag;
 };
 
+struct big_log {
+    int tags[200000];
+    int n;
+};
+static struct big_log big;
+
+static void record_big(struct sim_engine *eng, void *arg)
+{
+    (void)eng;
+    struct tagged *t = arg;
+    big.tags[big.n++] = t->tag;
+}
+
 static void record(struct sim_engine *eng, void *arg)
 {
     (void)eng;
@@ -118,6 +131,93 @@ static void test_random_against_reference(void **state)
         sim_engine_destroy(e);
     }
     gsl_rng_free(r);
+}
+
+/* Enough events to leave the plain-heap mode for the time buckets, with a
+ * far-future tail, ties, cancellations and scheduling while draining. */
+static void test_large_lists_against_reference(void **state)
+{
+    (void)state;
+    enum { N = 60000 };
+    static struct ref live[2 * N];
+    static struct tagged tags[3 * N];
+    gsl_rng *r = sim_rng_create(5, "large");
+    for (int round = 0; round < 3; round++) {
+        struct sim_engine *e = sim_engine_create(1);
+        int nlive = 0, ntags = 0;
+        uint64_t seq = 0;
+        for (int i = 0; i < N; i++) {
+            int64_t at;
+            double u = gsl_rng_uniform(r);
+            if (round == 0)
+                at = (int64_t)gsl_rng_uniform_int(r, 1000000000);
+            else if (round == 1)
+                at = (int64_t)gsl_rng_uniform_int(r, 50); /* mostly ties */
+            else
+                at = u < 0.01 ? 30000000000 + (int64_t)gsl_rng_uniform_int(r, 10)
+                              : (int64_t)gsl_rng_uniform_int(r, 1000000);
+            tags[ntags] = (struct tagged){NULL, ntags};
+            uint64_t id = sim_schedule(e, at, record_big, &tags[ntags]);
+            live[nlive++] = (struct ref){at, seq++, id, ntags++};
+        }
+        for (int i = 0; i < nlive;) {
+            if (gsl_rng_uniform(r) < (round == 2 ? 0.7 : 0.3)) {
+                assert_true(sim_cancel(e, live[i].id));
+                live[i] = live[--nlive];
+            } else {
+                i++;
+            }
+        }
+        /* Drain half, then add events at or after now, then drain the rest. */
+        qsort(live, (size_t)nlive, sizeof live[0], ref_cmp);
+        big.n = 0;
+        struct sim_run_opts half = {.until_ns = -1, .max_events = (uint64_t)nlive / 2};
+        sim_run(e, &half);
+        int done = nlive / 2;
+        for (int i = 0; i < done; i++)
+            assert_int_equal(big.tags[i], live[i].tag);
+        memmove(live, live + done, (size_t)(nlive - done) * sizeof live[0]);
+        nlive -= done;
+        int64_t now = sim_now_ns(e);
+        for (int i = 0; i < N / 2; i++) {
+            int64_t at = now + (int64_t)gsl_rng_uniform_int(r, round == 1 ? 3 : 2000000);
+            tags[ntags] = (struct tagged){NULL, ntags};
+            uint64_t id = sim_schedule(e, at, record_big, &tags[ntags]);
+            live[nlive++] = (struct ref){at, seq++, id, ntags++};
+        }
+        qsort(live, (size_t)nlive, sizeof live[0], ref_cmp);
+        big.n = 0;
+        sim_run(e, NULL);
+        assert_int_equal(big.n, nlive);
+        for (int i = 0; i < nlive; i++)
+            if (big.tags[i] != live[i].tag)
+                fail_msg("round %d: event %d fired %d, expected %d", round, i, big.tags[i],
+                         live[i].tag);
+        sim_engine_destroy(e);
+    }
+    gsl_rng_free(r);
+}
+
+/* After 2^40 sequence numbers pending records are renumbered; ties must keep
+ * their order across that. */
+static void test_sequence_renumbering_keeps_fifo(void **state)
+{
+    (void)state;
+    struct sim_engine *e = sim_engine_create(1);
+    struct log log = {.n = 0};
+    struct tagged t[40];
+    sim_engine_test_set_seq(e, (UINT64_C(1) << 40) - 20);
+    for (int i = 0; i < 40; i++) {
+        t[i] = (struct tagged){&log, i};
+        sim_schedule(e, 100 - (i % 2), record, &t[i]); /* odd at 99, even at 100 */
+    }
+    sim_run(e, NULL);
+    assert_int_equal(log.n, 40);
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(log.tags[i], 2 * i + 1);
+        assert_int_equal(log.tags[20 + i], 2 * i);
+    }
+    sim_engine_destroy(e);
 }
 
 static void test_cancel_edge_cases(void **state)
@@ -247,6 +347,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_time_fifo),
         cmocka_unit_test(test_random_against_reference),
+        cmocka_unit_test(test_large_lists_against_reference),
+        cmocka_unit_test(test_sequence_renumbering_keeps_fifo),
         cmocka_unit_test(test_cancel_edge_cases),
         cmocka_unit_test(test_owned_events_are_freed),
         cmocka_unit_test(test_stop_conditions),
