@@ -7,6 +7,8 @@
 #include "sim/rng.h"
 
 #include <gsl/gsl_randist.h>
+#include "bench/bench_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -29,19 +31,6 @@ static void hold_fire(struct sim_engine *e, void *arg)
     sim_schedule_in(e, d, hold_fire, h);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double run_once(size_t pending, uint64_t steps, const int64_t *pre, size_t npre)
 {
     struct sim_engine *e = sim_engine_create(1);
@@ -52,9 +41,9 @@ static double run_once(size_t pending, uint64_t steps, const int64_t *pre, size_
     struct sim_run_opts warm = {.until_ns = -1, .max_events = pending};
     sim_run(e, &warm);
     struct sim_run_opts o = {.until_ns = -1, .max_events = steps};
-    double t0 = now_s();
+    double t0 = bench_now();
     sim_run(e, &o);
-    double dt = now_s() - t0;
+    double dt = bench_now() - t0;
     sim_engine_destroy(e);
     return (double)steps / dt;
 }
@@ -77,9 +66,7 @@ int main(void)
             a[k] = run_once(sizes[s], steps, NULL, 0);
             b[k] = run_once(sizes[s], steps, pre, NPRE);
         }
-        qsort(a, RUNS, sizeof a[0], cmp);
-        qsort(b, RUNS, sizeof b[0], cmp);
-        printf("%10zu %16.2fM %16.2fM\n", sizes[s], a[RUNS / 2] / 1e6, b[RUNS / 2] / 1e6);
+                        printf("%10zu %16.2fM %16.2fM\n", sizes[s], bench_median(a, RUNS) / 1e6, bench_median(b, RUNS) / 1e6);
     }
     free(pre);
     return 0;

@@ -5,22 +5,11 @@
 #include "models/model.h"
 #include "models/run.h"
 
+#include "bench/bench_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int main(void)
 {
@@ -37,17 +26,15 @@ int main(void)
     double rate[RUNS], evs[RUNS];
     for (int k = 0; k < RUNS; k++) {
         struct run_summary s;
-        double t0 = now_s();
+        double t0 = bench_now();
         run_model(&m, (uint64_t)k + 1, &s);
-        double dt = now_s() - t0;
+        double dt = bench_now() - t0;
         rate[k] = (double)s.completed / dt;
         evs[k] = (double)s.events / dt;
         run_summary_fini(&s);
     }
-    qsort(rate, RUNS, sizeof rate[0], cmp);
-    qsort(evs, RUNS, sizeof evs[0], cmp);
-    printf("M/M/1 rho=0.9: %.2fM simulated requests/s, %.2fM events/s (median of %d)\n",
-           rate[RUNS / 2] / 1e6, evs[RUNS / 2] / 1e6, RUNS);
+            printf("M/M/1 rho=0.9: %.2fM simulated requests/s, %.2fM events/s (median of %d)\n",
+           bench_median(rate, RUNS) / 1e6, bench_median(evs, RUNS) / 1e6, RUNS);
     mdl_model_fini(&m);
     return 0;
 }

@@ -2,10 +2,10 @@
 # Benchmarks: built and run by `make bench`, never by `make check`.
 BENCH_PROGS = bench/bench_engine bench/bench_mm1
 EXTRA_PROGRAMS += $(BENCH_PROGS)
-bench_bench_engine_SOURCES = %reldir%/bench_engine.c
+bench_bench_engine_SOURCES = %reldir%/bench_engine.c %reldir%/bench_util.h
 bench_bench_engine_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) -O2
 bench_bench_engine_LDADD = libuksim.la $(GSL_LIBS)
-bench_bench_mm1_SOURCES = %reldir%/bench_mm1.c
+bench_bench_mm1_SOURCES = %reldir%/bench_mm1.c %reldir%/bench_util.h
 bench_bench_mm1_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) -O2
 bench_bench_mm1_LDADD = libuksim.la $(GSL_LIBS)
 

@@ -222,8 +222,11 @@ static int cmd_run(int argc, char **argv)
                "%llu events)\n",
                m.source, (unsigned long long)seed, (unsigned long long)s.completed,
                s.measured_seconds, wall, (unsigned long long)s.events);
-        printf("latency  mean %.3f ms  p50 %.3f ms  p95 %.3f ms  p99 %.3f ms\n",
-               s.lat_mean * 1e3, s.lat_p50 * 1e3, s.lat_p95 * 1e3, s.lat_p99 * 1e3);
+        if (s.completed)
+            printf("latency  mean %.3f ms  p50 %.3f ms  p95 %.3f ms  p99 %.3f ms\n",
+                   s.lat_mean * 1e3, s.lat_p50 * 1e3, s.lat_p95 * 1e3, s.lat_p99 * 1e3);
+        else
+            printf("latency  no measured request completed (overloaded, or warm-up too long?)\n");
         printf("%-16s %10s %10s %10s %10s %6s\n", "service", "cpu ms", "wait ms", "call ms",
                "visits", "util");
         for (size_t i = 0; i < s.nsvcs; i++)

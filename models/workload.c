@@ -12,61 +12,47 @@
 #include <stdio.h>
 #include <string.h>
 
-struct rate_info {
-    const char *name;
-    enum wl_rate_kind kind;
-    int nargs;
-    const char *usage;
-    const char *is_time; /* per argument: 'r' rate, 't' time */
+/* Indexed by enum wl_rate_kind; the last entry is accepted by name only. */
+static const struct sim_call_sig sigs[] = {
+    [WL_RATE_CONST] = {"const", 1, "const(r)"},
+    [WL_RATE_STEP] = {"step", 3, "step(r0, r1, t)"},
+    [WL_RATE_RAMP] = {"ramp", 4, "ramp(r0, r1, t0, t1)"},
+    [WL_RATE_SPIKE] = {"spike", 4, "spike(base, peak, t, width)"},
+    [WL_RATE_DIURNAL] = {"diurnal", 3, "diurnal(mean, amplitude, period)"},
+    {"trace", 1, "trace(\"file.csv\")"},
 };
-
-static const struct rate_info rates[] = {
-    {"const", WL_RATE_CONST, 1, "const(r)", "r"},
-    {"step", WL_RATE_STEP, 3, "step(r0, r1, t)", "rrt"},
-    {"ramp", WL_RATE_RAMP, 4, "ramp(r0, r1, t0, t1)", "rrtt"},
-    {"spike", WL_RATE_SPIKE, 4, "spike(base, peak, t, width)", "rrtt"},
-    {"diurnal", WL_RATE_DIURNAL, 3, "diurnal(mean, amplitude, period)", "rrt"},
-};
+/* Per argument: 'r' a rate, 't' a time. */
+static const char *const arg_kinds[] = {"r", "rrt", "rrtt", "rrtt", "rrt"};
 
 int wl_rate_parse(struct wl_rate *r, const char *text, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
     struct sim_call c;
-    if (sim_call_parse(text, &c, err, errlen))
+    int idx = sim_call_parse_sig(text, sigs, sizeof sigs / sizeof sigs[0], "rate profile", &c, err,
+                                 errlen);
+    if (idx < 0)
         return SIM_EINVAL;
-    const struct rate_info *k = NULL;
-    for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++)
-        if (strcmp(rates[i].name, c.name) == 0)
-            k = &rates[i];
-    if (!k) {
-        if (strcmp(c.name, "trace") == 0)
-            snprintf(err, errlen, "trace(\"file.csv\") rate profiles are not supported yet");
-        else
-            snprintf(err, errlen,
-                     "unknown rate profile \"%s\" (expected const, step, ramp, spike or diurnal)",
-                     c.name);
+    if (idx > WL_RATE_DIURNAL) {
+        snprintf(err, errlen, "trace(\"file.csv\") rate profiles are not supported yet");
         return SIM_EINVAL;
     }
-    if (c.nargs != k->nargs) {
-        snprintf(err, errlen, "%s takes %d argument%s: %s", k->name, k->nargs,
-                 k->nargs == 1 ? "" : "s", k->usage);
-        return SIM_EINVAL;
-    }
-    r->kind = k->kind;
+    const struct sim_call_sig *k = &sigs[idx];
+    const char *is_time = arg_kinds[idx];
+    r->kind = (enum wl_rate_kind)idx;
     for (int i = 0; i < k->nargs; i++) {
-        int bad = k->is_time[i] == 't' ? sim_parse_duration(c.args[i], &r->p[i])
+        int bad = is_time[i] == 't' ? sim_parse_duration(c.args[i], &r->p[i])
                                        : sim_parse_number(c.args[i], &r->p[i]);
         if (bad || r->p[i] < 0) {
             snprintf(err, errlen, "%s: \"%s\" is not a non-negative %s", k->usage, c.args[i],
-                     k->is_time[i] == 't' ? "duration" : "rate");
+                     is_time[i] == 't' ? "duration" : "rate");
             return SIM_EINVAL;
         }
     }
-    if (k->kind == WL_RATE_RAMP && !(r->p[3] > r->p[2])) {
+    if (r->kind == WL_RATE_RAMP && !(r->p[3] > r->p[2])) {
         snprintf(err, errlen, "ramp(r0, r1, t0, t1): need t1 > t0");
         return SIM_EINVAL;
     }
-    if (k->kind == WL_RATE_DIURNAL && (r->p[1] > r->p[0] || !(r->p[2] > 0))) {
+    if (r->kind == WL_RATE_DIURNAL && (r->p[1] > r->p[0] || !(r->p[2] > 0))) {
         snprintf(err, errlen, "diurnal(mean, amplitude, period): need amplitude <= mean and "
                               "period > 0");
         return SIM_EINVAL;

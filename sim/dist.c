@@ -86,21 +86,15 @@ static int load_empirical(struct sim_dist *d, const char *file, enum sim_dist_un
     return 0;
 }
 
-struct kind_info {
-    const char *name;
-    enum sim_dist_kind kind;
-    int nargs;
-    const char *usage;
-};
-
-static const struct kind_info kinds[] = {
-    {"const", SIM_DIST_CONST, 1, "const(x)"},
-    {"exp", SIM_DIST_EXP, 1, "exp(mean)"},
-    {"uniform", SIM_DIST_UNIFORM, 2, "uniform(a, b)"},
-    {"lognormal", SIM_DIST_LOGNORMAL, 2, "lognormal(mean, cv)"},
-    {"gamma", SIM_DIST_GAMMA, 2, "gamma(mean, cv)"},
-    {"pareto", SIM_DIST_PARETO, 2, "pareto(mean, alpha)"},
-    {"empirical", SIM_DIST_EMPIRICAL, 1, "empirical(\"file.csv\")"},
+/* Indexed by enum sim_dist_kind. */
+static const struct sim_call_sig sigs[] = {
+    [SIM_DIST_CONST] = {"const", 1, "const(x)"},
+    [SIM_DIST_EXP] = {"exp", 1, "exp(mean)"},
+    [SIM_DIST_UNIFORM] = {"uniform", 2, "uniform(a, b)"},
+    [SIM_DIST_LOGNORMAL] = {"lognormal", 2, "lognormal(mean, cv)"},
+    [SIM_DIST_GAMMA] = {"gamma", 2, "gamma(mean, cv)"},
+    [SIM_DIST_PARETO] = {"pareto", 2, "pareto(mean, alpha)"},
+    [SIM_DIST_EMPIRICAL] = {"empirical", 1, "empirical(\"file.csv\")"},
 };
 
 void sim_dist_init_const(struct sim_dist *d, double value)
@@ -116,26 +110,13 @@ int sim_dist_init_parse(struct sim_dist *d, const char *text, enum sim_dist_unit
 {
     memset(d, 0, sizeof *d);
     struct sim_call c;
-    if (sim_call_parse(text, &c, err, errlen))
+    int idx = sim_call_parse_sig(text, sigs, sizeof sigs / sizeof sigs[0], "distribution", &c, err,
+                                 errlen);
+    if (idx < 0)
         return SIM_EINVAL;
-    const struct kind_info *k = NULL;
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strcmp(kinds[i].name, c.name) == 0)
-            k = &kinds[i];
-    if (!k) {
-        snprintf(err, errlen,
-                 "unknown distribution \"%s\" (expected const, exp, uniform, lognormal, gamma, "
-                 "pareto or empirical)",
-                 c.name);
-        return SIM_EINVAL;
-    }
-    if (c.nargs != k->nargs) {
-        snprintf(err, errlen, "%s takes %d argument%s: %s", k->name, k->nargs,
-                 k->nargs == 1 ? "" : "s", k->usage);
-        return SIM_EINVAL;
-    }
-    d->kind = k->kind;
-    if (k->kind == SIM_DIST_EMPIRICAL)
+    const struct sim_call_sig *k = &sigs[idx];
+    d->kind = (enum sim_dist_kind)idx;
+    if (d->kind == SIM_DIST_EMPIRICAL)
         return load_empirical(d, c.args[0], unit, base_dir, err, errlen);
     double a, b = 0;
     if (arg_value(c.args[0], unit, &a)) {
@@ -144,12 +125,12 @@ int sim_dist_init_parse(struct sim_dist *d, const char *text, enum sim_dist_unit
         return SIM_EINVAL;
     }
     /* The second argument is a duration only for uniform(a, b). */
-    enum sim_dist_unit u2 = k->kind == SIM_DIST_UNIFORM ? unit : SIM_DIST_PLAIN;
+    enum sim_dist_unit u2 = d->kind == SIM_DIST_UNIFORM ? unit : SIM_DIST_PLAIN;
     if (k->nargs == 2 && arg_value(c.args[1], u2, &b)) {
         snprintf(err, errlen, "%s: \"%s\" is not a number", k->usage, c.args[1]);
         return SIM_EINVAL;
     }
-    switch (k->kind) {
+    switch (d->kind) {
     case SIM_DIST_CONST:
         d->p1 = a;
         d->mean = a;

@@ -190,3 +190,27 @@ int sim_call_parse(const char *text, struct sim_call *out, char *err, size_t err
     }
     return 0;
 }
+
+int sim_call_parse_sig(const char *text, const struct sim_call_sig *sigs, size_t nsigs,
+                       const char *what, struct sim_call *out, char *err, size_t errlen)
+{
+    if (sim_call_parse(text, out, err, errlen))
+        return SIM_EINVAL;
+    for (size_t i = 0; i < nsigs; i++) {
+        if (strcmp(sigs[i].name, out->name) != 0)
+            continue;
+        if (out->nargs != sigs[i].nargs) {
+            snprintf(err, errlen, "%s takes %d argument%s: %s", sigs[i].name, sigs[i].nargs,
+                     sigs[i].nargs == 1 ? "" : "s", sigs[i].usage);
+            return SIM_EINVAL;
+        }
+        return (int)i;
+    }
+    char list[300] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < nsigs && used < sizeof list; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                 i == 0 ? "" : (i + 1 == nsigs ? " or " : ", "), sigs[i].name);
+    snprintf(err, errlen, "unknown %s \"%s\" (expected %s)", what, out->name, list);
+    return SIM_EINVAL;
+}

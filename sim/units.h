@@ -35,4 +35,17 @@ struct sim_call {
 /* Returns 0, or SIM_EINVAL with a reason in err. */
 int sim_call_parse(const char *text, struct sim_call *out, char *err, size_t errlen);
 
+/* One accepted form of a call: its name, argument count and usage text. */
+struct sim_call_sig {
+    const char *name;
+    int nargs;
+    const char *usage; /* e.g. "exp(mean)" */
+};
+/* Parses text and matches it against sigs; `what` names the family in
+ * messages ("distribution"). Returns the index of the matching signature, or
+ * SIM_EINVAL with a reason in err (unknown name: the known ones are listed;
+ * wrong argument count: the usage is shown). */
+int sim_call_parse_sig(const char *text, const struct sim_call_sig *sigs, size_t nsigs,
+                       const char *what, struct sim_call *out, char *err, size_t errlen);
+
 #endif
