@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Benchmarks: built and run by `make bench`, never by `make check`.
-BENCH_PROGS = bench/bench_engine bench/bench_mm1
+BENCH_PROGS = bench/bench_engine bench/bench_mm1 bench/bench_wtrace
 EXTRA_PROGRAMS += $(BENCH_PROGS)
 bench_bench_engine_SOURCES = %reldir%/bench_engine.c %reldir%/bench_util.h
 bench_bench_engine_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) -O2
@@ -8,6 +8,10 @@ bench_bench_engine_LDADD = libuksim.la $(GSL_LIBS)
 bench_bench_mm1_SOURCES = %reldir%/bench_mm1.c %reldir%/bench_util.h
 bench_bench_mm1_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) -O2
 bench_bench_mm1_LDADD = libuksim.la $(GSL_LIBS)
+
+bench_bench_wtrace_SOURCES = %reldir%/bench_wtrace.c %reldir%/bench_util.h
+bench_bench_wtrace_CFLAGS = $(AM_CFLAGS) -O2
+bench_bench_wtrace_LDADD = libwtrace.la
 
 .PHONY: bench
 bench: $(BENCH_PROGS)

@@ -21,5 +21,15 @@ TESTS += tests/test_engine tests/test_units tests/test_model tests/test_queueing
 TEST_EXTENSIONS = .test
 TEST_LOG_COMPILER =
 AM_TESTS_ENVIRONMENT = UKSIM=$(abs_top_builddir)/uksim; TEST_DATA_DIR=$(abs_top_srcdir)/tests/data; \
+	TOP_SRCDIR=$(abs_top_srcdir); CC="$(CC)"; export TOP_SRCDIR CC; \
 	export UKSIM TEST_DATA_DIR;
 EXTRA_DIST += tests/cli.test tests/data
+
+# The tracing core's tests see only tracecore/ (no project headers).
+check_PROGRAMS += tests/test_tracecore
+tests_test_tracecore_SOURCES = %reldir%/test_tracecore.c
+tests_test_tracecore_CPPFLAGS = -I$(srcdir)/tracecore
+tests_test_tracecore_CFLAGS = -std=c99 $(WARN_CFLAGS) $(WERROR_CFLAGS) $(SAN_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_tracecore_LDADD = libwtrace.la $(CMOCKA_LIBS) -lm
+TESTS += tests/test_tracecore tests/tracecore-alone.test
+EXTRA_DIST += tests/tracecore-alone.test

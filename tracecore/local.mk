@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: MIT
+# libwtrace: the tracing core, an installed library that depends on nothing
+# but the C library. It must build as C99 on its own (see tests/tracecore-alone.test).
+lib_LTLIBRARIES += libwtrace.la
+include_HEADERS += %reldir%/wtrace.h
+libwtrace_la_SOURCES = %reldir%/wtrace.h %reldir%/req.c %reldir%/wire.c %reldir%/sketch.c \
+	%reldir%/window.c
+libwtrace_la_CPPFLAGS = -I$(srcdir)/%reldir%
+libwtrace_la_CFLAGS = -std=c99 -pedantic $(WARN_CFLAGS) $(WERROR_CFLAGS) $(SAN_CFLAGS)
+libwtrace_la_LDFLAGS = -version-info 0:0:0 -export-symbols-regex '^wt_' $(SAN_LDFLAGS)
+pkgconfigdir = $(libdir)/pkgconfig
+pkgconfig_DATA = %reldir%/wtrace.pc
+DISTCLEANFILES = %reldir%/wtrace.pc
+EXTRA_DIST += %reldir%/wtrace.pc.in %reldir%/fuzz_wire.c
+
+# Fuzzing the decoders with libFuzzer (needs clang): make fuzz [FUZZ_SECONDS=60]
+FUZZ_SECONDS = 60
+.PHONY: fuzz
+fuzz:
+	$(MKDIR_P) fuzz-work
+	clang -g -O1 -std=c99 -fsanitize=fuzzer,address,undefined -I$(srcdir)/%reldir% \
+		$(srcdir)/%reldir%/fuzz_wire.c $(srcdir)/%reldir%/wire.c -o fuzz-work/fuzz_wire
+	cp -n $(srcdir)/tests/data/wire-corpus/* fuzz-work/ 2>/dev/null || true
+	$(MKDIR_P) fuzz-work/corpus
+	cp $(srcdir)/tests/data/wire-corpus/* fuzz-work/corpus/
+	./fuzz-work/fuzz_wire -max_total_time=$(FUZZ_SECONDS) -max_len=128 fuzz-work/corpus
+
+clean-local: clean-fuzz
+.PHONY: clean-fuzz
+clean-fuzz:
+	rm -rf fuzz-work

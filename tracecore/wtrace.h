@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: MIT */
+/* wtrace.h: libwtrace, the aggregated tracing core (Isstaif 2019, extended to
+ * parallel calls). A service measures, for each request, how long it ran
+ * (cpu), waited for its own CPU (local wait) and waited on calls (call time);
+ * for each call, the network wait (observed call time minus the callee's
+ * reported total) and the remote wait (the callee's aggregate). It returns
+ * upstream its total and a fold of those waits, and decides whether it is the
+ * root cause of a slowdown or should delegate to a callee.
+ *
+ * Every hook takes the caller's timestamp in nanoseconds: the library never
+ * reads a clock, allocates nothing, does no I/O and keeps no global state.
+ * It includes only C library headers and builds as C99.
+ * Ownership: every struct is caller storage. A struct wt_call passed to
+ * wt_call_send() must stay valid until wt_req_reply() for its request.
+ *
+ * Life of a request at one service (timestamps non-decreasing):
+ *
+ *   wt_req_arrive(&r, &svc, &in_ctx_or_NULL, nic_ns_or_0, read_ns);
+ *   wt_req_run(&r, t);             handler starts or resumes on the CPU
+ *   wt_req_yield(&r, t);           cooperative yield: runnable, not running
+ *   wt_req_run(&r, t);
+ *   wt_call_send(&r, &c, callee, t, &child_ctx);   encode child_ctx, send
+ *   wt_req_block(&r, t);           waits for replies
+ *   wt_call_done(&r, &c, hdr, len, t);             callee's reply read
+ *   wt_req_runnable(&r, t);        woken, waits for the CPU
+ *   wt_req_run(&r, t);
+ *   wt_req_reply(&r, t);           reply sent: totals, aggregate, verdict
+ *   wt_resp_encode(&r, buf, size); header value for the reply
+ *
+ * An unsampled request pays one branch per hook. */
+#ifndef WTRACE_H
+#define WTRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Error codes (negative). */
+enum {
+    WT_OK = 0,
+    WT_EFORMAT = -1,  /* malformed header value */
+    WT_EVERSION = -2, /* header from an unknown format version */
+    WT_ESPACE = -3,   /* output buffer too small */
+    WT_ESTATE = -4,   /* hook called in a state where it makes no sense */
+    WT_EINVAL = -5,   /* invalid argument */
+};
+
+/* Returns a static explanation of an error code. */
+const char *wt_strerror(int err);
+
+/* ---- Configuration of one service ---- */
+
+/* How a service folds its local wait and its calls' waits into the aggregate
+ * it returns upstream. MAX is the dissertation's default. */
+enum wt_fold {
+    WT_FOLD_MAX,      /* max(local, net_i, remote_i) */
+    WT_FOLD_SUM,      /* local + sum_i (net_i + remote_i): act on every branch */
+    WT_FOLD_MIN,      /* min(local, net_i, remote_i): the cheapest single wait */
+    WT_FOLD_WEIGHTED, /* max(w_cpu*local, w_net*net_i, remote_i): cost-weighted */
+};
+
+enum wt_sampling {
+    WT_SAMPLE_ROOT,    /* decided once at the root, carried in the context */
+    WT_SAMPLE_SERVICE, /* decided independently at each service (as the prototype) */
+};
+
+struct wt_service {
+    /* Set by wt_service_init(); fields may be changed afterwards. */
+    enum wt_fold fold;
+    double w_cpu, w_net;       /* weights for WT_FOLD_WEIGHTED (default 1) */
+    enum wt_sampling sampling;
+    uint32_t sample_every;     /* 1 in N requests is traced; 1: all, 0: none */
+    int packet_timestamps;     /* nonzero: count NIC ring time as local wait */
+    uint64_t salt;             /* per-service sampling salt */
+    uint64_t rng;              /* state for trace and context ids */
+};
+
+/* Defaults: max fold, root sampling, every request, no packet timestamps.
+ * seed feeds the id generator and the per-service sampling salt. */
+void wt_service_init(struct wt_service *s, uint64_t seed);
+
+/* ---- Context carried on requests ---- */
+
+#define WT_CTX_SAMPLED 0x01u
+
+struct wt_ctx {
+    uint64_t trace_id;
+    uint64_t ctx_id;  /* the caller's call (remote context) id */
+    uint8_t flags;    /* WT_CTX_SAMPLED */
+};
+
+/* ---- One call from a request to a callee ---- */
+
+struct wt_call {
+    struct wt_call *next;  /* private: the request's list of calls */
+    uint32_t callee;       /* the caller's index for the callee service */
+    uint32_t flags;        /* private */
+    uint64_t ctx_id;
+    uint64_t sent_ns;
+    /* Results, valid after wt_call_done(): */
+    uint64_t observed_ns;  /* call sent -> reply read */
+    uint64_t remote_total; /* callee's reported total */
+    uint64_t net_wait;     /* observed - remote_total (0 if negative) */
+    uint64_t remote_wait;  /* callee's aggregate */
+    int delegated;         /* after wt_req_reply(): the verdict delegates here */
+};
+
+/* ---- One request at one service ---- */
+
+enum wt_verdict {
+    WT_VERDICT_NONE,     /* not sampled, or no wait at all */
+    WT_VERDICT_SELF,     /* local wait dominates: this service's CPU */
+    WT_VERDICT_LINK,     /* a call's network wait dominates: the link to that callee */
+    WT_VERDICT_DELEGATE, /* a callee's remote wait dominates: ask that callee */
+};
+
+struct wt_req {
+    /* Private state: */
+    struct wt_call *calls, *calls_tail;
+    uint64_t last_ns;   /* time of the last state change */
+    uint32_t state;
+    uint32_t outstanding;
+    struct wt_service *svc;
+    /* Identity: */
+    struct wt_ctx ctx;  /* trace id and this request's context */
+    uint64_t parent_ctx;
+    int sampled;
+    int is_root;
+    /* Measurements, valid after wt_req_reply() for a sampled request: */
+    uint64_t start_ns;  /* NIC arrival with packet timestamps, else read time */
+    uint64_t total, cpu, local_wait, call_time;
+    uint64_t agg;       /* the fold returned upstream */
+    uint32_t ncalls;
+    enum wt_verdict verdict;
+    struct wt_call *blamed; /* LINK: that call; DELEGATE: the largest remote wait */
+    uint32_t ndelegated;    /* DELEGATE: calls with delegated set (several with SUM) */
+    int errors;             /* hooks called out of order (ignored) */
+};
+
+/* A request arrived. in: the decoded request context, or NULL at the root
+ * (a new trace id is drawn). nic_ns: NIC arrival time, or 0 if unknown;
+ * read_ns: when the event loop read it. Decides sampling. The request is
+ * runnable from its start until wt_req_run(). */
+void wt_req_arrive(struct wt_req *r, struct wt_service *svc, const struct wt_ctx *in,
+                   uint64_t nic_ns, uint64_t read_ns);
+/* The handler starts or resumes on the CPU. */
+void wt_req_run(struct wt_req *r, uint64_t now_ns);
+/* The handler yields: runnable but not running. */
+void wt_req_yield(struct wt_req *r, uint64_t now_ns);
+/* The handler blocks waiting for replies to its calls. */
+void wt_req_block(struct wt_req *r, uint64_t now_ns);
+/* The blocked handler is woken (its replies are in) and waits for the CPU. */
+void wt_req_runnable(struct wt_req *r, uint64_t now_ns);
+/* The handler sends a call to callee (the service's own index). Fills *child
+ * with the context to encode on the call. c must outlive the request. */
+void wt_call_send(struct wt_req *r, struct wt_call *c, uint32_t callee, uint64_t now_ns,
+                  struct wt_ctx *child);
+/* The reply to call c was read at now_ns, with the callee's response header
+ * value hdr[0..len) (len 0: none). Returns 0, or a negative code if the
+ * header is malformed (the call then counts with unknown remote values). */
+int wt_call_done(struct wt_req *r, struct wt_call *c, const char *hdr, size_t len,
+                 uint64_t now_ns);
+/* The reply is sent: computes total, aggregate and verdict. */
+void wt_req_reply(struct wt_req *r, uint64_t now_ns);
+
+/* ---- Wire format (HTTP header values) ----
+ *
+ * Request header "wtrace-ctx", 38 characters:
+ *     1-<trace id: 16 hex>-<context id: 16 hex>-<flags: 2 hex>
+ *     e.g. 1-0af7651916cd43dd-b7ad6b7169203331-01
+ * Response header "wtrace-agg", up to 35 characters:
+ *     1-<total ns: 1-16 hex>-<aggregate ns: 1-16 hex>
+ *     e.g. 1-1312d00-989680   (total 20 ms, aggregate 10 ms)
+ * The leading digit is the format version. Hex digits are lowercase on
+ * output and either case on input; anything else is WT_EFORMAT, and another
+ * version WT_EVERSION. Decoders read exactly len bytes and never past them. */
+
+#define WT_CTX_HEADER "wtrace-ctx"
+#define WT_AGG_HEADER "wtrace-agg"
+#define WT_CTX_LEN 38
+#define WT_AGG_MAXLEN 35
+
+/* Writes the value and a NUL; returns its length or WT_ESPACE. */
+int wt_ctx_encode(const struct wt_ctx *c, char *buf, size_t size);
+int wt_ctx_decode(struct wt_ctx *c, const char *buf, size_t len);
+/* The response value for a replied request; returns 0 (nothing to send) for
+ * an unsampled request, its length, or WT_ESPACE. */
+int wt_resp_encode(const struct wt_req *r, char *buf, size_t size);
+int wt_resp_encode_values(uint64_t total, uint64_t agg, char *buf, size_t size);
+int wt_resp_decode(const char *buf, size_t len, uint64_t *total, uint64_t *agg);
+
+/* ---- Quantile sketch ----
+ * A log-linear histogram: each power of two in [2^4, 2^40) ns (16 ns to
+ * about 18 minutes) is split into 16 equal buckets; smaller values share one
+ * bucket, larger ones another. A quantile is reported as a bucket's
+ * representative 2LU/(L+U), so for values inside the range its relative
+ * error is at most 1/33 (3.03%); below 16 ns the minimum is reported, above
+ * the range the maximum. Sketches merge exactly by adding counts, so
+ * merging two sketches equals sketching the union. */
+
+#define WT_SKETCH_SUB 16
+#define WT_SKETCH_MIN_EXP 4
+#define WT_SKETCH_MAX_EXP 40
+#define WT_SKETCH_BUCKETS ((WT_SKETCH_MAX_EXP - WT_SKETCH_MIN_EXP) * WT_SKETCH_SUB + 2)
+
+struct wt_sketch {
+    uint64_t n;
+    uint64_t min, max;
+    uint64_t sum;  /* exact, so that merging is exact (wraps after 584 years) */
+    uint32_t counts[WT_SKETCH_BUCKETS]; /* saturate at UINT32_MAX */
+};
+
+void wt_sketch_init(struct wt_sketch *s);
+void wt_sketch_add(struct wt_sketch *s, uint64_t v);
+void wt_sketch_merge(struct wt_sketch *into, const struct wt_sketch *from);
+/* The q-quantile (0 <= q <= 1) of the values added, 0 if empty: an estimate
+ * of the value of rank ceil(q n), within the relative error above, and
+ * always within [min, max]. */
+double wt_sketch_quantile(const struct wt_sketch *s, double q);
+double wt_sketch_mean(const struct wt_sketch *s);
+
+/* ---- Service-level windows ----
+ * A window folds the sampled requests of one time window at one service (or,
+ * merged, at all instances of a service) into statistics and a verdict. */
+
+struct wt_callee_stats {
+    uint64_t calls;
+    struct wt_sketch net_wait, remote_wait;
+    uint64_t delegated, link_blamed; /* per-request verdicts pointing here */
+};
+
+struct wt_window {
+    uint64_t start_ns, end_ns;
+    uint64_t requests;
+    struct wt_sketch total, cpu, local_wait, call_time, agg;
+    uint64_t verdict_self, verdict_none;
+    struct wt_callee_stats *callees; /* caller storage, ncallees entries */
+    uint32_t ncallees;
+};
+
+/* Thresholds for the window verdict; wt_window_verdict() documents them. */
+struct wt_verdict_opts {
+    uint64_t min_requests; /* default 10 */
+    double min_share;      /* default 0.1 */
+};
+void wt_verdict_opts_init(struct wt_verdict_opts *o);
+
+/* Starts an empty window over [start_ns, end_ns) with ncallees callee slots
+ * (callees may be NULL when ncallees is 0). */
+void wt_window_init(struct wt_window *w, uint64_t start_ns, uint64_t end_ns,
+                    struct wt_callee_stats *callees, uint32_t ncallees);
+/* Folds a replied request in (unsampled requests are ignored). Calls to a
+ * callee index >= ncallees are counted in the request but not per callee. */
+void wt_window_add(struct wt_window *w, const struct wt_req *r);
+/* Adds from's statistics into into (same ncallees; callees beyond into's
+ * count are dropped). Windows of several instances merge into one view. */
+void wt_window_merge(struct wt_window *into, const struct wt_window *from);
+
+struct wt_window_verdict {
+    enum wt_verdict kind; /* NONE, SELF, LINK (callee), DELEGATE (callee) */
+    uint32_t callee;
+    uint64_t wait_ns;     /* the mean wait that decided it */
+};
+/* The window's verdict: NONE if fewer than min_requests requests, or if the
+ * largest of the mean local wait and each callee's mean network and mean
+ * remote wait is below min_share of the mean total; otherwise SELF, LINK or
+ * DELEGATE after whichever of those is largest (ties: local, then network,
+ * then remote; lower callee index first). */
+struct wt_window_verdict wt_window_verdict(const struct wt_window *w,
+                                           const struct wt_verdict_opts *o);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
