@@ -35,10 +35,18 @@ enum mdl_lb {
     MDL_LB_POWER_OF_TWO,
 };
 
+enum mdl_sched {
+    MDL_SCHED_LWT,  /* Lwt's event loop: one poll per iteration, cooperative slices */
+    MDL_SCHED_FIFO, /* idealised: compute steps queue FIFO, messages need no CPU */
+};
+
 struct mdl_service {
     char *name;
     int line;
     int instances;   /* started at time 0 */
+    enum mdl_sched sched;
+    int yield_points;   /* yields inside each compute step: k + 1 equal slices */
+    double yield_every; /* s; > 0: yield after each such quantum of CPU instead */
     enum mdl_lb lb;
     int maxconn;     /* requests one instance holds at once; beyond, calls queue at
                         the balancer (0: no limit). 1 with FIFO CPUs gives M/M/c. */
@@ -59,10 +67,21 @@ struct mdl_network {
     struct sim_dist latency; /* s, one way, per message */
 };
 
+enum mdl_fold { MDL_FOLD_MAX, MDL_FOLD_SUM, MDL_FOLD_MIN };
+
+struct mdl_tracing {
+    uint32_t sampling;      /* 1 in N requests traced; 0: tracing off */
+    bool per_service;       /* sampling decided at each service, not at the root */
+    bool packet_timestamps; /* NIC arrival times reach the tracing core */
+    double hook_cost;       /* s of CPU charged per hook of a sampled request */
+    enum mdl_fold fold;
+};
+
 struct mdl_model {
     char *source;      /* file name, or "<built-in>" */
     struct mdl_run run;
     struct mdl_network net;
+    struct mdl_tracing tracing;
     struct mdl_service *services;
     size_t nservices;
     struct wl_spec workload;

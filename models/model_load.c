@@ -281,6 +281,50 @@ static int load_network(struct loader *L, const config_setting_t *root)
     return 0;
 }
 
+static int load_tracing(struct loader *L, const config_setting_t *root)
+{
+    static const char *const keys[] = {"sampling", "sample_at", "packet_timestamps",
+                                       "hook_cost", "fold", NULL};
+    struct mdl_tracing *t = &L->m->tracing;
+    t->sampling = 1;
+    t->fold = MDL_FOLD_MAX;
+    int err;
+    const config_setting_t *g = group_of(L, root, "tracing", &err);
+    if (err || !g)
+        return err;
+    if ((err = check_keys(L, g, "tracing", keys)))
+        return err;
+    long long v = 1;
+    if ((err = get_int(L, g, "sampling", 0, UINT32_MAX, &v)))
+        return err;
+    t->sampling = (uint32_t)v;
+    if ((err = get_bool(L, g, "packet_timestamps", &t->packet_timestamps)) ||
+        (err = get_duration(L, g, "hook_cost", &t->hook_cost)))
+        return err;
+    const char *txt = NULL;
+    const config_setting_t *where;
+    if ((err = get_string(L, g, "sample_at", &txt, &where)))
+        return err;
+    if (txt && strcmp(txt, "service") == 0)
+        t->per_service = true;
+    else if (txt && strcmp(txt, "root") != 0)
+        return fail(L, where, "sample_at = \"%s\": expected \"root\" or \"service\"", txt);
+    txt = NULL;
+    if ((err = get_string(L, g, "fold", &txt, &where)))
+        return err;
+    if (txt) {
+        if (strcmp(txt, "max") == 0)
+            t->fold = MDL_FOLD_MAX;
+        else if (strcmp(txt, "sum") == 0)
+            t->fold = MDL_FOLD_SUM;
+        else if (strcmp(txt, "min") == 0)
+            t->fold = MDL_FOLD_MIN;
+        else
+            return fail(L, where, "fold = \"%s\": expected \"max\", \"sum\" or \"min\"", txt);
+    }
+    return 0;
+}
+
 /* Groups of the documented schema that later versions model. */
 static int load_unmodelled_group(struct loader *L, const config_setting_t *root, const char *name,
                                  const char *const *keys)
@@ -344,11 +388,11 @@ static int load_step(struct loader *L, struct mdl_service *svc, const config_set
 
 static int load_service(struct loader *L, const config_setting_t *s, struct mdl_service *svc)
 {
-    static const char *const keys[] = {"name",    "instances", "min",          "max",
-                                       "lb",      "maxconn",   "platform",     "boot",
-                                       "handler", "yield_points", "yield_every", NULL};
-    static const char *const later[] = {"min",  "max", "platform", "boot", "yield_points",
-                                        "yield_every", NULL};
+    static const char *const keys[] = {"name",    "instances",    "min",         "max",
+                                       "lb",      "maxconn",      "platform",    "boot",
+                                       "handler", "yield_points", "yield_every", "scheduler",
+                                       NULL};
+    static const char *const later[] = {"min", "max", "platform", "boot", NULL};
     int err;
     svc->line = (int)config_setting_source_line(s);
     if (!config_setting_is_group(s))
@@ -399,6 +443,30 @@ static int load_service(struct loader *L, const config_setting_t *s, struct mdl_
         svc->lb = lbs[i].lb;
     }
     warn_unmodelled(L, s, later);
+    v = 0;
+    if ((err = get_int(L, s, "yield_points", 0, 1000000, &v)))
+        return err;
+    svc->yield_points = (int)v;
+    if ((err = get_duration(L, s, "yield_every", &svc->yield_every)))
+        return err;
+    if (config_setting_get_member(s, "yield_every")) {
+        if (!(svc->yield_every > 0))
+            return fail(L, config_setting_get_member(s, "yield_every"),
+                        "yield_every must be > 0");
+        if (config_setting_get_member(s, "yield_points"))
+            return fail(L, config_setting_get_member(s, "yield_every"),
+                        "service \"%s\": give yield_points or yield_every, not both", svc->name);
+    }
+    const char *sched = NULL;
+    if ((err = get_string(L, s, "scheduler", &sched, &where)))
+        return err;
+    svc->sched = MDL_SCHED_LWT;
+    if (sched) {
+        if (strcmp(sched, "fifo") == 0)
+            svc->sched = MDL_SCHED_FIFO;
+        else if (strcmp(sched, "lwt") != 0)
+            return fail(L, where, "scheduler = \"%s\": expected \"lwt\" or \"fifo\"", sched);
+    }
     const config_setting_t *h = config_setting_get_member(s, "handler");
     if (!h)
         return fail(L, s, "service \"%s\" needs a handler: handler = ( { compute = \"exp(1ms)\"; } );",
@@ -664,14 +732,13 @@ static int load_config(struct mdl_model *m, config_t *cfg, const char *file,
             return err;
     static const char *const top[] = {"run",      "network", "tracing", "services",
                                       "workload", "policy",  "slo",     NULL};
-    static const char *const tracing[] = {"sampling", "packet_timestamps", "hook_cost", NULL};
     static const char *const policy[] = {"name", "period", "cooldown", NULL};
     static const char *const slo[] = {"latency_p95", "latency_p99", "latency_mean", NULL};
     const config_setting_t *root = config_root_setting(cfg);
     if ((err = check_keys(&L, root, "the model", top)) || (err = load_run(&L, root)) ||
         (err = load_network(&L, root)) || (err = load_services(&L, root)) ||
         (err = load_workload(&L, root)) ||
-        (err = load_unmodelled_group(&L, root, "tracing", tracing)) ||
+        (err = load_tracing(&L, root)) ||
         (err = load_unmodelled_group(&L, root, "policy", policy)) ||
         (err = load_unmodelled_group(&L, root, "slo", slo)))
         return err;

@@ -1,53 +1,81 @@
 /* SPDX-License-Identifier: MIT */
 /* models/models_int.h: the simulated world's private state, shared by the
  * modules of models/ only. A request's handling at one service instance is a
- * visit; visits form a tree that mirrors the call tree. Every visit is owned by
- * the world's visit pool from creation until its reply reaches its caller. */
+ * visit; visits form a tree that mirrors the call tree. A visit is owned by
+ * the world's visit pool from creation until its caller has replied in turn
+ * (its tracing record, a struct wt_call, is read at the caller's reply), or
+ * for a client request until the reply reaches the client. */
 #ifndef MODELS_INT_H
 #define MODELS_INT_H
 
 #include "models/model.h"
 #include "models/run.h"
 #include "sim/engine.h"
+#include "tracecore/wtrace.h"
 
 #include <gsl/gsl_rng.h>
 
 struct svc_instance;
 struct svc_service;
 
+/* What ends the burst a visit runs on the CPU. */
+enum burst_end { BURST_YIELD, BURST_CALL, BURST_REPLY };
+
 struct visit {
-    struct visit *next;          /* run queue, balancer queue or free list */
+    struct visit *next;          /* NIC ring, run or yield queue, balancer queue, free list */
     struct visit *parent;        /* caller's visit; NULL for the client */
+    struct visit *done_children; /* replied calls, kept for the tracing fold */
+    struct visit *sibling;       /* link in the parent's done_children */
     struct svc_service *svc;
     struct svc_instance *inst;   /* set when the balancer dispatches it */
     uint64_t req_id;
     int64_t t_sent;              /* caller sent the call (or client sent the request) */
-    int64_t t_arrive;            /* dispatched to an instance: handler starts */
-    int64_t t_ready;             /* became runnable, waiting for the CPU */
+    int64_t t_nic;               /* the packet now in a NIC ring arrived */
+    int64_t t_arrive;            /* dispatched to an instance */
     int64_t t_call;              /* current call step started */
-    int64_t cpu_ns, wait_ns, call_ns;
-    int64_t slice_ns;            /* CPU time of the current compute step */
-    int64_t total_ns;            /* reply sent - t_arrive, set when done */
+    int64_t slice_ns;            /* CPU time of the burst being run */
+    int64_t step_ns;             /* current compute step's demand; < 0: not begun */
+    int64_t step_done_ns;        /* of which already run */
+    int64_t nic_wait_ns;         /* ground truth: time this request sat in NIC rings */
     uint32_t step;               /* index of the current handler step */
-    uint32_t sub;                /* next callee of a sequential call step */
+    uint32_t sub;                /* slices run of a compute step, or callees sent of a
+                                    call step */
     uint32_t pending;            /* replies still awaited */
-    bool measured;               /* request was sent after warm-up */
+    uint8_t is_reply;            /* in a NIC ring as a reply to its parent */
+    uint8_t measured;            /* request was sent after warm-up */
+    uint8_t end;                 /* enum burst_end of the running burst */
+    uint8_t hooks;               /* tracing hooks charged to the running burst */
+    char ctx_hdr[WT_CTX_LEN + 1];      /* request context, as sent */
+    char resp_hdr[WT_AGG_MAXLEN + 1];  /* response value, as sent */
+    struct wt_req wt;            /* this visit's tracing state */
+    struct wt_call wt_call;      /* the caller's record of this call */
 };
 
 /* Statistics of one measured period, per service. */
 struct svc_stats {
     uint64_t visits;
-    double cpu, wait, call; /* sums, seconds */
+    double cpu, wait, call; /* sums, seconds (traced, sampled visits) */
+    uint64_t traced;
+    double nic_wait;        /* ground truth sum over measured visits */
     double busy;            /* CPU-busy seconds after warm-up */
 };
 
 struct svc_instance {
     struct svc_service *svc;
     int index;
-    struct visit *rq_head, *rq_tail; /* runnable visits, FIFO */
     struct visit *running;           /* on the CPU, or NULL */
-    int64_t run_start;               /* when running started its slice */
+    int64_t run_start;               /* when the running burst started */
     int outstanding;                 /* visits held, from dispatch to reply */
+    /* FIFO scheduler */
+    struct visit *rq_head, *rq_tail; /* runnable visits */
+    /* Lwt scheduler */
+    struct visit *ring_head, *ring_tail; /* NIC ring: packets not yet read */
+    uint32_t ring_len;
+    struct visit *yq_head, *yq_tail;     /* threads that yielded */
+    uint32_t yq_len;
+    uint32_t batch_left;             /* packets of the current poll still to handle */
+    uint32_t wake_left;              /* yielded threads of this iteration still to resume */
+    bool wake_pending;               /* the wake phase of this iteration has not begun */
 };
 
 struct svc_service {
@@ -60,13 +88,15 @@ struct svc_service {
     struct visit *q_head, *q_tail;    /* balancer queue (maxconn reached) */
     gsl_rng *rng_compute;
     gsl_rng *rng_lb;
+    struct wt_service wt;             /* tracing configuration and id stream */
     struct svc_stats st;
 };
 
-/* Per call edge, for measured calls. */
+/* Per call edge, for measured traced calls. */
 struct edge_stats {
     uint64_t calls;
-    double network_wait; /* sum of caller-observed call time - callee total */
+    double network_wait; /* sums, seconds */
+    double remote_wait;
 };
 
 struct svc_world {
@@ -81,6 +111,7 @@ struct svc_world {
     struct visit_chunk *chunks;       /* every visit ever allocated */
     uint64_t next_req;
     int64_t warmup_ns;
+    int64_t hook_ns;                  /* CPU per tracing hook */
     /* Client-side results. */
     uint64_t sent, completed;         /* measured requests */
     double *lat;                      /* latencies of measured requests, seconds */
@@ -93,18 +124,17 @@ void svc_world_init_services(struct svc_world *w);
 void svc_world_fini_services(struct svc_world *w);
 /* Sends request or call v to service `to` over the network. */
 void svc_send(struct svc_world *w, struct visit *v, struct svc_service *to);
-/* A request or call arrives at service s's balancer. */
-void svc_deliver(struct svc_service *s, struct visit *v);
-/* A reply from child reached its caller parent (the child is not freed). */
-void svc_reply_arrived(struct svc_world *w, struct visit *parent, struct visit *child);
-/* Adds CPU time of slices still running at `now` to the busy statistics. */
+/* Adds CPU time of bursts still running at `now` to the busy statistics. */
 void svc_close_busy(struct svc_world *w, int64_t now);
 
 /* net.c: one-way delay of a message. */
 int64_t net_delay_ns(struct svc_world *w);
 
-/* run.c: a visit finished; its reply travels back to its caller. */
-void run_visit_done(struct svc_world *w, struct visit *v);
+/* run.c */
 struct visit *run_visit_new(struct svc_world *w);
+/* Returns v and the replied calls below it to the pool. */
+void run_visit_free_tree(struct svc_world *w, struct visit *v);
+/* A root visit's reply reached the client. */
+void run_client_reply(struct svc_world *w, struct visit *v);
 
 #endif

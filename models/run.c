@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* models/run.c: builds the world for one run, drives the open-loop workload,
- * carries replies back to callers and the client, and summarises the measured
- * period. Latency quantiles are exact (all measured latencies are kept). */
+ * records replies at the client, owns the visit pool, and summarises the
+ * measured period. Latency quantiles are exact (all measured latencies are
+ * kept). */
 #include "models/models_int.h"
 
 #include "sim/units.h"
@@ -37,21 +38,20 @@ struct visit *run_visit_new(struct svc_world *w)
     return v;
 }
 
-static void visit_free(struct svc_world *w, struct visit *v)
+void run_visit_free_tree(struct svc_world *w, struct visit *v)
 {
+    while (v->done_children) {
+        struct visit *c = v->done_children;
+        v->done_children = c->sibling;
+        run_visit_free_tree(w, c);
+    }
     v->next = w->free_visits;
     w->free_visits = v;
 }
 
-static void reply_arrived(struct sim_engine *eng, void *arg)
+void run_client_reply(struct svc_world *w, struct visit *v)
 {
-    struct visit *v = arg;
-    struct svc_world *w = v->svc->world;
-    if (v->parent) {
-        svc_reply_arrived(w, v->parent, v);
-        visit_free(w, v);
-        return;
-    }
+    struct sim_engine *eng = w->eng;
     if (v->measured) {
         w->lat = xgrow(w->lat, &w->lat_cap, w->nlat + 1, sizeof *w->lat);
         w->lat[w->nlat++] = sim_ns_to_sec(sim_now_ns(eng) - v->t_sent);
@@ -59,12 +59,7 @@ static void reply_arrived(struct sim_engine *eng, void *arg)
         if (w->max_requests && w->completed >= w->max_requests)
             sim_stop_request(eng);
     }
-    visit_free(w, v);
-}
-
-void run_visit_done(struct svc_world *w, struct visit *v)
-{
-    sim_schedule_in(w->eng, net_delay_ns(w), reply_arrived, v);
+    run_visit_free_tree(w, v);
 }
 
 static void arrival(struct sim_engine *eng, void *arg)
@@ -113,9 +108,11 @@ static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_
         struct run_svc_summary *o = &out->svcs[i];
         o->name = s->def->name;
         o->visits = s->st.visits;
-        o->cpu = mean_or_nan(s->st.cpu, s->st.visits);
-        o->local_wait = mean_or_nan(s->st.wait, s->st.visits);
-        o->call_time = mean_or_nan(s->st.call, s->st.visits);
+        o->traced = s->st.traced;
+        o->cpu = mean_or_nan(s->st.cpu, s->st.traced);
+        o->local_wait = mean_or_nan(s->st.wait, s->st.traced);
+        o->call_time = mean_or_nan(s->st.call, s->st.traced);
+        o->nic_wait = mean_or_nan(s->st.nic_wait, s->st.visits);
         o->instance_seconds = measured * s->ninst;
         o->utilization = o->instance_seconds > 0 ? s->st.busy / o->instance_seconds : NAN;
     }
@@ -131,6 +128,7 @@ static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_
         e->callee = w->svcs[i % w->nsvcs].def->name;
         e->calls = w->edges[i].calls;
         e->network_wait = w->edges[i].network_wait / (double)e->calls;
+        e->remote_wait = w->edges[i].remote_wait / (double)e->calls;
     }
 }
 
@@ -142,6 +140,7 @@ int run_model(const struct mdl_model *m, uint64_t seed, struct run_summary *out)
     w.model = m;
     w.warmup_ns = sim_sec_to_ns(m->run.warmup);
     w.max_requests = m->run.max_requests;
+    w.hook_ns = sim_sec_to_ns(m->tracing.hook_cost);
     w.rng_net = sim_stream(w.eng, "net/latency");
     w.rng_arrivals = sim_stream(w.eng, "workload/arrivals");
     svc_world_init_services(&w);

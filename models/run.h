@@ -14,17 +14,23 @@
 struct run_svc_summary {
     const char *name;
     uint64_t visits;          /* measured visits completed */
-    double cpu;               /* mean CPU time per visit, s */
-    double local_wait;        /* mean time runnable but not running, s */
-    double call_time;         /* mean time blocked on calls, s */
+    uint64_t traced;          /* of which sampled by the tracing core */
+    /* Means per traced visit, as the tracing core measured them, s: */
+    double cpu;               /* time running */
+    double local_wait;        /* time runnable but not running (with packet
+                                 timestamps, also unread in the NIC ring) */
+    double call_time;         /* time blocked on calls */
+    double nic_wait;          /* ground truth: mean time the request and its
+                                 replies sat unread in NIC rings, s */
     double utilization;       /* busy CPU time / instance time */
     double instance_seconds;  /* summed over instances, measured period */
 };
 
 struct run_edge_summary {
     const char *caller, *callee;
-    uint64_t calls;
+    uint64_t calls;           /* traced measured calls */
     double network_wait;      /* mean caller-observed call time - callee total, s */
+    double remote_wait;       /* mean aggregate the callee returned, s */
 };
 
 struct run_summary {

@@ -1,13 +1,35 @@
 /* SPDX-License-Identifier: MIT */
-/* models/service.c: service instances with one CPU each, and the balancer in
- * front of them. A visit walks its service's handler steps: a compute step
- * queues FIFO for the instance's CPU and runs to completion without
- * preemption; consecutive compute steps run as one burst; a call step sends
- * its calls (all at once if parallel) and the CPU serves others meanwhile.
- * Sending and receiving messages costs no CPU in this model. Invariant per
- * visit: total = cpu + local wait + call time. */
+/* models/service.c: service instances, the balancer in front of them, and the
+ * two CPU schedulers.
+ *
+ * A visit walks its service's handler steps in bursts: a burst runs compute
+ * slices back to back on the instance's single CPU, without preemption, until
+ * a yield point (a compute step with yield_points = k runs as k + 1 equal
+ * slices with a yield between them; yield_every = q yields after each q of
+ * CPU), a call step (the calls are sent and the handler blocks) or the end of
+ * the handler (the reply is sent).
+ *
+ * The "lwt" scheduler is Lwt's event loop (DESIGN.md; research s6): packets
+ * that arrive wait in the instance's NIC ring. Each loop iteration polls once,
+ * reading every packet that has arrived: a request starts its handler at once,
+ * a reply resumes the handler waiting for it at once, each running until its
+ * first yield or block. Then every thread that had yielded before this
+ * iteration's wake phase resumes for one burst; threads that yield meanwhile
+ * wait for the next iteration. With no packet and no yielded thread the loop
+ * sleeps until a packet arrives. So while the CPU is busy, packets, replies
+ * included, wait in the ring: a CPU bottleneck looks like network time to
+ * callers unless packets are timestamped on arrival.
+ *
+ * The "fifo" scheduler is an idealised server for validation against
+ * queueing theory: compute bursts queue first-come first-served (a yield
+ * requeues at the tail), and messages are handled on arrival without the CPU.
+ *
+ * Each visit drives the real tracing core (tracecore/) with virtual time; the
+ * request context and the response value travel as encoded header bytes, and
+ * tracing.hook_cost is charged to the CPU per hook of a sampled request. */
 #include "models/models_int.h"
 
+#include "sim/rng.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 
@@ -15,12 +37,9 @@
 #include <gsl/gsl_rng.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-static void advance(struct svc_world *w, struct visit *v);
-static void cpu_dispatch(struct svc_instance *in);
-static void cpu_run(struct svc_instance *in, struct visit *v);
-
-static void rq_push(struct visit **head, struct visit **tail, struct visit *v)
+static void q_push(struct visit **head, struct visit **tail, struct visit *v)
 {
     v->next = NULL;
     if (*tail)
@@ -30,7 +49,7 @@ static void rq_push(struct visit **head, struct visit **tail, struct visit *v)
     *tail = v;
 }
 
-static struct visit *rq_pop(struct visit **head, struct visit **tail)
+static struct visit *q_pop(struct visit **head, struct visit **tail)
 {
     struct visit *v = *head;
     if (v) {
@@ -42,9 +61,12 @@ static struct visit *rq_pop(struct visit **head, struct visit **tail)
     return v;
 }
 
+static uint64_t ns(int64_t t) { return (uint64_t)t; }
+
 void svc_world_init_services(struct svc_world *w)
 {
     const struct mdl_model *m = w->model;
+    const struct mdl_tracing *tr = &m->tracing;
     w->nsvcs = m->nservices;
     w->svcs = xcalloc(w->nsvcs, sizeof *w->svcs);
     char name[300];
@@ -63,6 +85,14 @@ void svc_world_init_services(struct svc_world *w)
         s->rng_compute = sim_stream(w->eng, name);
         snprintf(name, sizeof name, "svc/%s/lb", s->def->name);
         s->rng_lb = sim_stream(w->eng, name);
+        snprintf(name, sizeof name, "svc/%s/trace", s->def->name);
+        wt_service_init(&s->wt, sim_rng_derive(sim_seed(w->eng), name));
+        s->wt.sample_every = tr->sampling;
+        s->wt.sampling = tr->per_service ? WT_SAMPLE_SERVICE : WT_SAMPLE_ROOT;
+        s->wt.packet_timestamps = tr->packet_timestamps;
+        s->wt.fold = tr->fold == MDL_FOLD_SUM   ? WT_FOLD_SUM
+                     : tr->fold == MDL_FOLD_MIN ? WT_FOLD_MIN
+                                                : WT_FOLD_MAX;
     }
 }
 
@@ -72,6 +102,8 @@ void svc_world_fini_services(struct svc_world *w)
         free(w->svcs[i].inst);
     free(w->svcs);
 }
+
+/* ---- Balancer ---- */
 
 /* Chooses an instance with room, or NULL if every instance is at maxconn. */
 static struct svc_instance *lb_pick(struct svc_service *s)
@@ -128,23 +160,67 @@ static struct svc_instance *lb_pick(struct svc_service *s)
     return NULL;
 }
 
-static void start_visit(struct svc_instance *in, struct visit *v)
+/* ---- Bursts ---- */
+
+/* Length of the next slice of the current compute step. */
+static int64_t slice_len(const struct mdl_service *def, const struct visit *v, int64_t q_ns)
 {
-    struct svc_world *w = in->svc->world;
-    v->inst = in;
-    v->t_arrive = sim_now_ns(w->eng);
-    in->outstanding++;
-    advance(w, v);
+    int64_t left = v->step_ns - v->step_done_ns;
+    if (def->yield_points > 0) {
+        int64_t per = v->step_ns / (def->yield_points + 1);
+        return v->sub + 1 >= (uint32_t)def->yield_points + 1 ? left : per;
+    }
+    if (q_ns > 0)
+        return left < q_ns ? left : q_ns;
+    return left;
 }
 
-void svc_deliver(struct svc_service *s, struct visit *v)
+/* Advances v from its position to the end of its next burst: returns the
+ * burst's CPU time and sets v->end. Call steps are left in place (v->step
+ * moves past one only when all its replies are in). */
+static int64_t next_burst(struct visit *v)
 {
-    v->svc = s;
-    struct svc_instance *in = lb_pick(s);
-    if (in)
-        start_visit(in, v);
-    else
-        rq_push(&s->q_head, &s->q_tail, v);
+    const struct mdl_service *def = v->svc->def;
+    int64_t q_ns = sim_sec_to_ns(def->yield_every);
+    int64_t d = 0;
+    for (;;) {
+        if (v->step >= def->nsteps) {
+            v->end = BURST_REPLY;
+            return d;
+        }
+        const struct mdl_step *st = &def->steps[v->step];
+        if (st->kind == MDL_STEP_CALL) {
+            v->end = BURST_CALL;
+            return d;
+        }
+        if (v->step_ns < 0) { /* entering this compute step */
+            v->step_ns = sim_sec_to_ns(sim_dist_sample(&st->compute, v->svc->rng_compute));
+            v->step_done_ns = 0;
+            v->sub = 0; /* slices run so far */
+        }
+        int64_t len = slice_len(def, v, q_ns);
+        d += len;
+        v->step_done_ns += len;
+        v->sub++;
+        bool more = def->yield_points > 0 ? v->sub < (uint32_t)def->yield_points + 1
+                                          : v->step_done_ns < v->step_ns;
+        if (more) {
+            v->end = BURST_YIELD;
+            return d;
+        }
+        v->step++;
+        v->step_ns = -1;
+        v->sub = 0;
+    }
+}
+
+/* Number of tracing hooks the end of v's burst will call. */
+static unsigned end_hooks(const struct visit *v)
+{
+    if (v->end != BURST_CALL)
+        return 1; /* yield or reply */
+    const struct mdl_step *st = &v->svc->def->steps[v->step];
+    return (st->parallel ? (unsigned)st->ncallees : 1u) + 1; /* sends + block */
 }
 
 /* Adds the part of [from, to) after warm-up to the service's busy time. */
@@ -164,103 +240,7 @@ void svc_close_busy(struct svc_world *w, int64_t now)
                 add_busy(w, &w->svcs[i], w->svcs[i].inst[k].run_start, now);
 }
 
-static void cpu_done(struct sim_engine *eng, void *arg)
-{
-    struct svc_instance *in = arg;
-    struct visit *v = in->running;
-    struct svc_world *w = in->svc->world;
-    int64_t now = sim_now_ns(eng);
-    add_busy(w, in->svc, in->run_start, now);
-    v->cpu_ns += v->slice_ns;
-    in->running = NULL;
-    v->step++;
-    const struct mdl_service *def = v->svc->def;
-    if (v->step < def->nsteps && def->steps[v->step].kind == MDL_STEP_COMPUTE) {
-        /* A consecutive compute step continues the burst: no yield between. */
-        v->slice_ns = sim_sec_to_ns(sim_dist_sample(&def->steps[v->step].compute,
-                                                    v->svc->rng_compute));
-        cpu_run(in, v);
-        return;
-    }
-    advance(w, v);
-    if (!in->running)
-        cpu_dispatch(in);
-}
-
-static void cpu_run(struct svc_instance *in, struct visit *v)
-{
-    struct sim_engine *eng = in->svc->world->eng;
-    in->running = v;
-    in->run_start = sim_now_ns(eng);
-    sim_schedule_in(eng, v->slice_ns, cpu_done, in);
-}
-
-static void cpu_dispatch(struct svc_instance *in)
-{
-    struct visit *v = rq_pop(&in->rq_head, &in->rq_tail);
-    if (!v)
-        return;
-    v->wait_ns += sim_now_ns(in->svc->world->eng) - v->t_ready;
-    cpu_run(in, v);
-}
-
-static void send_call(struct svc_world *w, struct visit *parent, int callee);
-
-/* The instance's visit v left the handler: free its slot and take the next
- * queued call, if any. */
-static void visit_leave(struct svc_world *w, struct visit *v)
-{
-    struct svc_instance *in = v->inst;
-    struct svc_service *s = v->svc;
-    in->outstanding--;
-    v->total_ns = sim_now_ns(w->eng) - v->t_arrive;
-    assert(v->total_ns == v->cpu_ns + v->wait_ns + v->call_ns);
-    if (v->measured) {
-        s->st.visits++;
-        s->st.cpu += sim_ns_to_sec(v->cpu_ns);
-        s->st.wait += sim_ns_to_sec(v->wait_ns);
-        s->st.call += sim_ns_to_sec(v->call_ns);
-    }
-    run_visit_done(w, v);
-    if (s->q_head) {
-        struct svc_instance *next = lb_pick(s);
-        if (next)
-            start_visit(next, rq_pop(&s->q_head, &s->q_tail));
-    }
-}
-
-/* Runs the visit's handler from its current step until it needs the CPU, waits
- * for replies, or ends. */
-static void advance(struct svc_world *w, struct visit *v)
-{
-    const struct mdl_service *def = v->svc->def;
-    struct svc_instance *in = v->inst;
-    if (v->step >= def->nsteps) {
-        visit_leave(w, v);
-        return;
-    }
-    const struct mdl_step *st = &def->steps[v->step];
-    if (st->kind == MDL_STEP_COMPUTE) {
-        v->slice_ns = sim_sec_to_ns(sim_dist_sample(&st->compute, v->svc->rng_compute));
-        if (in->running == NULL && in->rq_head == NULL) {
-            cpu_run(in, v);
-        } else {
-            v->t_ready = sim_now_ns(w->eng);
-            rq_push(&in->rq_head, &in->rq_tail, v);
-        }
-        return;
-    }
-    v->t_call = sim_now_ns(w->eng);
-    if (st->parallel) {
-        v->pending = (uint32_t)st->ncallees;
-        for (size_t c = 0; c < st->ncallees; c++)
-            send_call(w, v, st->callees[c]);
-    } else {
-        v->pending = 1;
-        v->sub = 1;
-        send_call(w, v, st->callees[0]);
-    }
-}
+static void svc_deliver(struct svc_service *s, struct visit *v);
 
 static void deliver_call(struct sim_engine *eng, void *arg)
 {
@@ -273,37 +253,296 @@ void svc_send(struct svc_world *w, struct visit *v, struct svc_service *to)
 {
     v->svc = to;
     v->t_sent = sim_now_ns(w->eng);
+    v->step_ns = -1;
     sim_schedule_in(w->eng, net_delay_ns(w), deliver_call, v);
 }
 
-static void send_call(struct svc_world *w, struct visit *parent, int callee)
+static void visit_leave(struct svc_world *w, struct visit *v);
+
+/* Runs the actions at the end of v's burst, at the current time. */
+static void burst_end(struct svc_world *w, struct visit *v)
 {
-    struct visit *v = run_visit_new(w);
-    v->parent = parent;
-    v->req_id = parent->req_id;
-    v->measured = parent->measured;
-    svc_send(w, v, &w->svcs[callee]);
+    uint64_t now = ns(sim_now_ns(w->eng));
+    struct svc_instance *in = v->inst;
+    switch ((enum burst_end)v->end) {
+    case BURST_YIELD:
+        wt_req_yield(&v->wt, now);
+        if (in->svc->def->sched == MDL_SCHED_LWT) {
+            q_push(&in->yq_head, &in->yq_tail, v);
+            in->yq_len++;
+        } else {
+            q_push(&in->rq_head, &in->rq_tail, v);
+        }
+        return;
+    case BURST_CALL: {
+        const struct mdl_step *st = &v->svc->def->steps[v->step];
+        v->t_call = (int64_t)now;
+        uint32_t n = st->parallel ? (uint32_t)st->ncallees : 1;
+        v->pending = n;
+        for (uint32_t k = 0; k < n; k++) {
+            int callee = st->callees[st->parallel ? k : v->sub];
+            struct visit *c = run_visit_new(w);
+            c->parent = v;
+            c->req_id = v->req_id;
+            c->measured = v->measured;
+            struct wt_ctx ctx;
+            wt_call_send(&v->wt, &c->wt_call, (uint32_t)callee, now, &ctx);
+            wt_ctx_encode(&ctx, c->ctx_hdr, sizeof c->ctx_hdr);
+            svc_send(w, c, &w->svcs[callee]);
+        }
+        if (!st->parallel)
+            v->sub++;
+        wt_req_block(&v->wt, now);
+        return;
+    }
+    case BURST_REPLY:
+        wt_req_reply(&v->wt, now);
+        wt_resp_encode(&v->wt, v->resp_hdr, sizeof v->resp_hdr);
+        visit_leave(w, v);
+        return;
+    }
 }
 
-/* A reply from child reached its caller parent. */
-void svc_reply_arrived(struct svc_world *w, struct visit *parent, struct visit *child)
+static void burst_done(struct sim_engine *eng, void *arg);
+
+/* Starts v's next burst on in's CPU at the current time. Returns true if the
+ * CPU is now busy; a burst of no CPU time ends at once. */
+static bool burst_start(struct svc_world *w, struct svc_instance *in, struct visit *v)
 {
     int64_t now = sim_now_ns(w->eng);
-    if (child->measured) {
-        struct edge_stats *e = &w->edges[(size_t)parent->svc->index * w->nsvcs +
-                                         (size_t)child->svc->index];
-        e->calls++;
-        e->network_wait += sim_ns_to_sec((now - child->t_sent) - child->total_ns);
+    int64_t d = next_burst(v);
+    if (v->wt.sampled)
+        d += (int64_t)(v->hooks + 1 + end_hooks(v)) * w->hook_ns; /* + run */
+    v->hooks = 0;
+    wt_req_run(&v->wt, ns(now));
+    if (d == 0) {
+        burst_end(w, v);
+        return false;
     }
-    const struct mdl_step *st = &parent->svc->def->steps[parent->step];
-    if (--parent->pending > 0)
-        return;
-    if (!st->parallel && parent->sub < st->ncallees) {
-        parent->pending = 1;
-        send_call(w, parent, st->callees[parent->sub++]);
+    v->slice_ns = d;
+    in->running = v;
+    in->run_start = now;
+    sim_schedule_in(w->eng, d, burst_done, in);
+    return true;
+}
+
+/* ---- Lwt event loop ---- */
+
+static void lwt_loop(struct svc_world *w, struct svc_instance *in);
+
+/* A packet taken from the NIC ring by the poll: a request starts its handler,
+ * a reply resumes its caller's handler. */
+static void lwt_read(struct svc_world *w, struct svc_instance *in, struct visit *v)
+{
+    int64_t now = sim_now_ns(w->eng);
+    bool pts = w->model->tracing.packet_timestamps;
+    if (!v->is_reply) {
+        v->nic_wait_ns += now - v->t_nic;
+        struct wt_ctx ctx;
+        bool have = v->parent && wt_ctx_decode(&ctx, v->ctx_hdr, WT_CTX_LEN) == WT_OK;
+        wt_req_arrive(&v->wt, &v->svc->wt, have ? &ctx : NULL, ns(v->t_nic), ns(now));
+        v->hooks++;
+        burst_start(w, in, v);
         return;
     }
-    parent->call_ns += now - parent->t_call;
-    parent->step++;
-    advance(w, parent);
+    struct visit *p = v->parent;
+    p->nic_wait_ns += now - v->t_nic;
+    uint64_t seen = ns(pts ? v->t_nic : now);
+    wt_call_done(&p->wt, &v->wt_call, v->resp_hdr, strlen(v->resp_hdr), seen);
+    p->hooks++;
+    v->sibling = p->done_children;
+    p->done_children = v;
+    if (--p->pending > 0)
+        return;
+    const struct mdl_step *st = &p->svc->def->steps[p->step];
+    if (st->parallel || p->sub >= st->ncallees) {
+        p->step++; /* the call step is complete */
+        p->sub = 0;
+    }
+    wt_req_runnable(&p->wt, seen);
+    p->hooks++;
+    burst_start(w, in, p);
+}
+
+static void lwt_loop(struct svc_world *w, struct svc_instance *in)
+{
+    while (!in->running) {
+        if (in->batch_left) {
+            in->batch_left--;
+            in->ring_len--;
+            lwt_read(w, in, q_pop(&in->ring_head, &in->ring_tail));
+        } else if (in->wake_pending) {
+            in->wake_pending = false;
+            in->wake_left = in->yq_len;
+        } else if (in->wake_left) {
+            in->wake_left--;
+            in->yq_len--;
+            burst_start(w, in, q_pop(&in->yq_head, &in->yq_tail));
+        } else if (in->ring_len || in->yq_len) {
+            /* A new iteration: poll once, then wake the yielded threads. */
+            in->batch_left = in->ring_len;
+            in->wake_pending = true;
+        } else {
+            return; /* sleep until a packet arrives */
+        }
+    }
+}
+
+static void lwt_packet(struct svc_world *w, struct svc_instance *in, struct visit *v)
+{
+    v->t_nic = sim_now_ns(w->eng);
+    q_push(&in->ring_head, &in->ring_tail, v);
+    in->ring_len++;
+    if (!in->running)
+        lwt_loop(w, in);
+}
+
+/* ---- FIFO scheduler ---- */
+
+static void fifo_dispatch(struct svc_world *w, struct svc_instance *in)
+{
+    while (!in->running && in->rq_head) {
+        burst_start(w, in, q_pop(&in->rq_head, &in->rq_tail));
+    }
+}
+
+/* v is runnable: it runs now if it needs no CPU or the CPU is free. */
+static void fifo_ready(struct svc_world *w, struct svc_instance *in, struct visit *v)
+{
+    if (!in->running && !in->rq_head) {
+        burst_start(w, in, v);
+        fifo_dispatch(w, in);
+        return;
+    }
+    /* Sending calls or the reply needs no CPU here: it happens at once. */
+    const struct mdl_service *def = v->svc->def;
+    if (v->step >= def->nsteps || def->steps[v->step].kind == MDL_STEP_CALL) {
+        burst_start(w, in, v);
+        return;
+    }
+    q_push(&in->rq_head, &in->rq_tail, v);
+}
+
+static void fifo_reply(struct svc_world *w, struct svc_instance *in, struct visit *v)
+{
+    struct visit *p = v->parent;
+    uint64_t now = ns(sim_now_ns(w->eng));
+    wt_call_done(&p->wt, &v->wt_call, v->resp_hdr, strlen(v->resp_hdr), now);
+    p->hooks++;
+    v->sibling = p->done_children;
+    p->done_children = v;
+    if (--p->pending > 0)
+        return;
+    const struct mdl_step *st = &p->svc->def->steps[p->step];
+    if (st->parallel || p->sub >= st->ncallees) {
+        p->step++;
+        p->sub = 0;
+    }
+    wt_req_runnable(&p->wt, now);
+    p->hooks++;
+    fifo_ready(w, in, p);
+}
+
+/* ---- Instances ---- */
+
+static void burst_done(struct sim_engine *eng, void *arg)
+{
+    struct svc_instance *in = arg;
+    struct svc_world *w = in->svc->world;
+    struct visit *v = in->running;
+    add_busy(w, in->svc, in->run_start, sim_now_ns(eng));
+    in->running = NULL;
+    burst_end(w, v);
+    if (in->svc->def->sched == MDL_SCHED_LWT)
+        lwt_loop(w, in);
+    else
+        fifo_dispatch(w, in);
+}
+
+static void accept(struct svc_instance *in, struct visit *v)
+{
+    struct svc_world *w = in->svc->world;
+    int64_t now = sim_now_ns(w->eng);
+    v->inst = in;
+    v->t_arrive = now;
+    in->outstanding++;
+    if (in->svc->def->sched == MDL_SCHED_LWT) {
+        lwt_packet(w, in, v);
+        return;
+    }
+    struct wt_ctx ctx;
+    bool have = v->parent && wt_ctx_decode(&ctx, v->ctx_hdr, WT_CTX_LEN) == WT_OK;
+    wt_req_arrive(&v->wt, &v->svc->wt, have ? &ctx : NULL, ns(now), ns(now));
+    v->hooks++;
+    fifo_ready(w, in, v);
+}
+
+static void svc_deliver(struct svc_service *s, struct visit *v)
+{
+    v->svc = s;
+    struct svc_instance *in = lb_pick(s);
+    if (in)
+        accept(in, v);
+    else
+        q_push(&s->q_head, &s->q_tail, v);
+}
+
+static void reply_arrived(struct sim_engine *eng, void *arg)
+{
+    struct visit *v = arg;
+    struct svc_world *w = v->svc->world;
+    (void)eng;
+    if (!v->parent) {
+        run_client_reply(w, v);
+        return;
+    }
+    struct svc_instance *in = v->parent->inst;
+    if (in->svc->def->sched == MDL_SCHED_LWT) {
+        v->is_reply = 1;
+        lwt_packet(w, in, v);
+    } else {
+        fifo_reply(w, in, v);
+    }
+}
+
+/* v's handler replied: account for it, free its slot at the instance, take a
+ * queued request, and send the reply. */
+static void visit_leave(struct svc_world *w, struct visit *v)
+{
+    struct svc_instance *in = v->inst;
+    struct svc_service *s = v->svc;
+    in->outstanding--;
+    /* The tracing core's books close: every hook came in order, and its
+     * total (= cpu + local wait + call time) spans arrival to reply. */
+    assert(!v->wt.sampled || v->wt.errors == 0);
+    assert(!v->wt.sampled ||
+           v->wt.total == (uint64_t)sim_now_ns(w->eng) - v->wt.start_ns);
+    if (v->measured) {
+        s->st.visits++;
+        s->st.nic_wait += sim_ns_to_sec(v->nic_wait_ns);
+        if (v->wt.sampled) {
+            s->st.traced++;
+            s->st.cpu += sim_ns_to_sec((int64_t)v->wt.cpu);
+            s->st.wait += sim_ns_to_sec((int64_t)v->wt.local_wait);
+            s->st.call += sim_ns_to_sec((int64_t)v->wt.call_time);
+            for (const struct wt_call *c = v->wt.calls; c; c = c->next) {
+                struct edge_stats *e = &w->edges[(size_t)s->index * w->nsvcs + c->callee];
+                e->calls++;
+                e->network_wait += sim_ns_to_sec((int64_t)c->net_wait);
+                e->remote_wait += sim_ns_to_sec((int64_t)c->remote_wait);
+            }
+        }
+    }
+    /* The calls' records have been folded: return the children. */
+    while (v->done_children) {
+        struct visit *c = v->done_children;
+        v->done_children = c->sibling;
+        run_visit_free_tree(w, c);
+    }
+    sim_schedule_in(w->eng, net_delay_ns(w), reply_arrived, v);
+    if (s->q_head) {
+        struct svc_instance *next = lb_pick(s);
+        if (next)
+            accept(next, q_pop(&s->q_head, &s->q_tail));
+    }
 }

@@ -79,9 +79,11 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
         const struct run_svc_summary *v = &s->svcs[i];
         json_t *o = json_object();
         json_object_set_new(o, "visits", json_integer((json_int_t)v->visits));
+        json_object_set_new(o, "traced", json_integer((json_int_t)v->traced));
         json_object_set_new(o, "cpu", num(v->cpu));
         json_object_set_new(o, "local_wait", num(v->local_wait));
         json_object_set_new(o, "call_time", num(v->call_time));
+        json_object_set_new(o, "nic_wait", num(v->nic_wait));
         json_object_set_new(o, "utilization", num(v->utilization));
         json_object_set_new(o, "instance_seconds", num(v->instance_seconds));
         json_object_set_new(svcs, v->name, o);
@@ -96,6 +98,7 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
         json_t *o = json_object();
         json_object_set_new(o, "calls", json_integer((json_int_t)e->calls));
         json_object_set_new(o, "network_wait", num(e->network_wait));
+        json_object_set_new(o, "remote_wait", num(e->remote_wait));
         json_object_set_new(edges, key, o);
     }
     json_object_set_new(root, "edges", edges);

@@ -154,7 +154,7 @@ static void test_unmodelled_keys_warn(void **state)
     (void)state;
     struct mdl_model m;
     struct sim_diag d = {0};
-    const char *text = "services = ( { name = \"a\";\n yield_points = 10;\n"
+    const char *text = "services = ( { name = \"a\";\n platform = \"unikernel\";\n"
                        " handler = ( { compute = \"1ms\"; } ); } );\n"
                        "workload = { rate = \"const(1)\"; };\npolicy = { name = \"hpa\"; };\n";
     assert_int_equal(mdl_load_string(&m, text, "w.cfg", NULL, 0, &d), 0);

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/test_findings.c: the seed dissertation's findings, reproduced on
+ * Lwt's event loop with the tracing core compiled in. Each quantity is the
+ * mean over R replications with its 95% confidence interval, and each claim
+ * is an inequality between intervals, with margins stated in the test.
+ *  1. A CPU bottleneck at a backend shows as network wait on its caller's
+ *     edge unless packets are timestamped on arrival; with timestamps it shows
+ *     as the backend's local wait, and the edge's network wait is the link.
+ *  2. At the same load, more yield points at the backend shrink that
+ *     artificial network wait.
+ *  3. With a CPU cost per tracing hook and 100 yield points, saturation
+ *     throughput drops with sampling 1 in 1, and much less with 1 in 1024. */
+#include "models/model.h"
+#include "models/run.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
+
+#define R 6
+
+struct ci {
+    double lo, mean, hi;
+};
+
+struct obs {
+    struct ci edge_net, backend_local, capacity;
+};
+
+static struct ci interval(const double *x)
+{
+    double m = gsl_stats_mean(x, 1, R), sd = gsl_stats_sd_m(x, 1, R, m);
+    double h = gsl_cdf_tdist_Pinv(0.975, R - 1) * sd / sqrt(R);
+    return (struct ci){m - h, m, m + h};
+}
+
+/* frontend -> backend; the backend's CPU is the bottleneck at rate lambda. */
+static struct obs chain(double lambda, int yields, bool pts, const char *tracing_extra,
+                        const char *duration)
+{
+    char text[2000];
+    snprintf(text, sizeof text,
+             "run = { duration = \"%s\"; warmup = \"5s\"; };\n"
+             "network = { latency = \"const(100us)\"; };\n"
+             "tracing = { packet_timestamps = %s; %s };\n"
+             "services = (\n"
+             "  { name = \"frontend\"; handler = ( { compute = \"exp(100us)\"; },\n"
+             "      { call = \"backend\"; }, { compute = \"exp(50us)\"; } ); },\n"
+             "  { name = \"backend\"; yield_points = %d;\n"
+             "      handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
+             "workload = { entry = \"frontend\"; rate = \"const(%g)\"; };\n",
+             duration, pts ? "true" : "false", tracing_extra, yields, lambda);
+    struct mdl_model m;
+    struct sim_diag d = {0};
+    if (mdl_load_string(&m, text, "findings", NULL, 0, &d))
+        fail_msg("%s:%d: %s", d.file, d.line, d.msg);
+    double net[R], local[R], cap[R];
+    for (int r = 0; r < R; r++) {
+        struct run_summary s;
+        assert_int_equal(run_model(&m, (uint64_t)r + 1, &s), 0);
+        net[r] = s.nedges ? s.edges[0].network_wait : NAN;
+        local[r] = s.svcs[1].local_wait;
+        /* Saturation throughput: completed requests per second of backend
+         * CPU, i.e. the rate at which a fully busy backend would serve. */
+        cap[r] = (double)s.completed / s.measured_seconds / s.svcs[1].utilization;
+        run_summary_fini(&s);
+    }
+    mdl_model_fini(&m);
+    return (struct obs){interval(net), interval(local), interval(cap)};
+}
+
+static void show(const char *what, struct ci c)
+{
+    printf("  %-44s %.4g [%.4g, %.4g]\n", what, c.mean, c.lo, c.hi);
+}
+
+static void test_cpu_bottleneck_looks_like_network(void **state)
+{
+    (void)state;
+    const double link = 200e-6; /* request + reply latency */
+    struct obs naive = chain(850, 0, false, "", "60s");
+    struct obs stamped = chain(850, 0, true, "", "60s");
+    show("no timestamps: edge network wait (s)", naive.edge_net);
+    show("no timestamps: backend local wait (s)", naive.backend_local);
+    show("timestamps: edge network wait (s)", stamped.edge_net);
+    show("timestamps: backend local wait (s)", stamped.backend_local);
+    /* Without timestamps the backend's queue is network time to its caller:
+     * the edge's wait is many times the link, the backend's local wait tiny. */
+    assert_true(naive.edge_net.lo > 10 * link);
+    assert_true(naive.backend_local.hi < 0.05 * naive.edge_net.lo);
+    /* With timestamps the same wait is the backend's own, and the edge shows
+     * the link plus at most a fifth of it (replies waiting at the frontend). */
+    assert_true(stamped.backend_local.lo > 10 * link);
+    assert_true(stamped.edge_net.hi < 1.2 * link);
+    assert_true(stamped.edge_net.lo >= link * 0.999);
+    /* Same world: the waits moved, they did not change size (within 15%). */
+    assert_true(fabs(stamped.backend_local.mean - (naive.edge_net.mean - link)) <
+                0.15 * stamped.backend_local.mean);
+}
+
+static void test_more_yield_points_shrink_artificial_network_wait(void **state)
+{
+    (void)state;
+    const int ks[] = {0, 10, 100};
+    struct obs o[3];
+    for (int i = 0; i < 3; i++) {
+        o[i] = chain(850, ks[i], false, "", "40s");
+        char what[80];
+        snprintf(what, sizeof what, "yield_points=%d: edge network wait (s)", ks[i]);
+        show(what, o[i].edge_net);
+        snprintf(what, sizeof what, "yield_points=%d: backend local wait (s)", ks[i]);
+        show(what, o[i].backend_local);
+    }
+    for (int i = 1; i < 3; i++) {
+        assert_true(o[i].edge_net.hi < o[i - 1].edge_net.lo); /* shrinks */
+        assert_true(o[i].backend_local.lo > o[0].backend_local.hi);
+    }
+    /* With 100 yield points the ring wait is a small share of the original. */
+    assert_true(o[2].edge_net.hi < 0.25 * o[0].edge_net.lo);
+}
+
+static void test_tracing_overhead_and_sampling(void **state)
+{
+    (void)state;
+    /* A stable load; capacity is measured per second of backend CPU. */
+    struct obs off = chain(400, 100, false, "sampling = 0; hook_cost = \"2us\";", "30s");
+    struct obs all = chain(400, 100, false, "sampling = 1; hook_cost = \"2us\";", "30s");
+    struct obs few = chain(400, 100, false, "sampling = 1024; hook_cost = \"2us\";", "30s");
+    show("saturation throughput, tracing off (1/s)", off.capacity);
+    show("saturation throughput, sampling 1 (1/s)", all.capacity);
+    show("saturation throughput, sampling 1024 (1/s)", few.capacity);
+    /* About 200 hooks of 2 us per backend request of 1 ms: a loss of roughly
+     * 30%; with 1 in 1024 sampled, under 1%. */
+    assert_true(all.capacity.hi < 0.85 * off.capacity.lo);
+    assert_true(few.capacity.lo > 0.99 * off.capacity.mean);
+    assert_true(few.capacity.lo > all.capacity.hi);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cpu_bottleneck_looks_like_network),
+        cmocka_unit_test(test_more_yield_points_shrink_artificial_network_wait),
+        cmocka_unit_test(test_tracing_overhead_and_sampling),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
