@@ -3,5 +3,6 @@
 libuksim_la_SOURCES += \
 	%reldir%/model.h %reldir%/model_load.c %reldir%/model_default.c \
 	%reldir%/workload.c %reldir%/workload.h \
+	%reldir%/boot.c %reldir%/boot.h \
 	%reldir%/models_int.h %reldir%/service.c %reldir%/net.c \
 	%reldir%/run.c %reldir%/run.h

@@ -40,10 +40,21 @@ enum mdl_sched {
     MDL_SCHED_FIFO, /* idealised: compute steps queue FIFO, messages need no CPU */
 };
 
+/* A scripted change of a service's instance count. */
+struct mdl_scale {
+    double at;       /* s */
+    int instances;
+};
+
 struct mdl_service {
     char *name;
     int line;
-    int instances;   /* started at time 0 */
+    int instances;   /* ready at time 0 */
+    int min, max;    /* bounds for scaling */
+    struct sim_dist boot;  /* s, from request to booted */
+    double discovery;      /* s, from booted to receiving requests */
+    struct mdl_scale *scale_at; /* sorted by time */
+    size_t nscale;
     enum mdl_sched sched;
     int yield_points;   /* yields inside each compute step: k + 1 equal slices */
     double yield_every; /* s; > 0: yield after each such quantum of CPU instead */

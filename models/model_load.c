@@ -5,6 +5,8 @@
  * schema that this version does not model yet are accepted with a warning. */
 #include "models/model.h"
 
+#include "models/boot.h"
+
 #include "sim/units.h"
 #include "sim/xalloc.h"
 
@@ -386,13 +388,77 @@ static int load_step(struct loader *L, struct mdl_service *svc, const config_set
     return 0;
 }
 
+/* boot = "<dist>" or platform = "<preset>" (default "unikernel"). */
+static int load_boot(struct loader *L, const config_setting_t *s, struct mdl_service *svc)
+{
+    const char *platform = NULL;
+    const config_setting_t *where;
+    int err;
+    if ((err = get_string(L, s, "platform", &platform, &where)))
+        return err;
+    if (config_setting_get_member(s, "boot")) {
+        if (platform)
+            return fail(L, config_setting_get_member(s, "boot"),
+                        "service \"%s\": give platform or boot, not both", svc->name);
+        return get_dist(L, s, "boot", &svc->boot);
+    }
+    const struct boot_preset *p = boot_find(platform ? platform : "unikernel");
+    if (!p) {
+        size_t n;
+        const struct boot_preset *all = boot_presets(&n);
+        char list[300] = "";
+        for (size_t i = 0; i < n; i++) {
+            strncat(list, all[i].name, sizeof list - strlen(list) - 3);
+            if (i + 1 < n)
+                strncat(list, ", ", sizeof list - strlen(list) - 1);
+        }
+        return fail(L, where, "platform = \"%s\": expected one of %s, or boot = \"<dist>\"",
+                    platform, list);
+    }
+    char why[300];
+    if (sim_dist_init_parse(&svc->boot, p->dist, SIM_DIST_SECONDS, NULL, why, sizeof why))
+        return fail(L, where, "preset %s: %s", p->name, why);
+    return 0;
+}
+
+/* scale_at = ( { at = "30s"; instances = 4; }, ... ): scripted scaling. */
+static int load_scale_at(struct loader *L, const config_setting_t *s, struct mdl_service *svc)
+{
+    static const char *const keys[] = {"at", "instances", NULL};
+    const config_setting_t *list = config_setting_get_member(s, "scale_at");
+    if (!list)
+        return 0;
+    if (config_setting_type(list) != CONFIG_TYPE_LIST)
+        return fail(L, list, "scale_at must be a list: ( { at = \"30s\"; instances = 4; } )");
+    svc->nscale = (size_t)config_setting_length(list);
+    svc->scale_at = xcalloc(svc->nscale ? svc->nscale : 1, sizeof *svc->scale_at);
+    int err;
+    for (size_t i = 0; i < svc->nscale; i++) {
+        const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+        if (!config_setting_is_group(e))
+            return fail(L, e, "each scale_at entry is a group { at = ...; instances = ...; }");
+        if ((err = check_keys(L, e, "a scale_at entry", keys)))
+            return err;
+        if (!config_setting_get_member(e, "at") || !config_setting_get_member(e, "instances"))
+            return fail(L, e, "a scale_at entry needs at and instances");
+        long long n = 0;
+        if ((err = get_duration(L, e, "at", &svc->scale_at[i].at)) ||
+            (err = get_int(L, e, "instances", svc->min, svc->max, &n)))
+            return err;
+        svc->scale_at[i].instances = (int)n;
+        if (i > 0 && svc->scale_at[i].at < svc->scale_at[i - 1].at)
+            return fail(L, e, "scale_at entries must be in time order");
+    }
+    return 0;
+}
+
 static int load_service(struct loader *L, const config_setting_t *s, struct mdl_service *svc)
 {
-    static const char *const keys[] = {"name",    "instances",    "min",         "max",
-                                       "lb",      "maxconn",      "platform",    "boot",
-                                       "handler", "yield_points", "yield_every", "scheduler",
-                                       NULL};
-    static const char *const later[] = {"min", "max", "platform", "boot", NULL};
+    static const char *const keys[] = {"name",      "instances",    "min",         "max",
+                                       "lb",        "maxconn",      "platform",    "boot",
+                                       "discovery", "scale_at",     "handler",     "yield_points",
+                                       "yield_every", "scheduler",  NULL};
+    static const char *const later[] = {NULL};
     int err;
     svc->line = (int)config_setting_source_line(s);
     if (!config_setting_is_group(s))
@@ -413,9 +479,27 @@ static int load_service(struct loader *L, const config_setting_t *s, struct mdl_
                         name);
     svc->name = xstrdup(name);
     long long v = 1;
-    if ((err = get_int(L, s, "instances", 1, 1000000, &v)))
+    if ((err = get_int(L, s, "instances", 0, 1000000, &v)))
         return err;
     svc->instances = (int)v;
+    v = 0;
+    if ((err = get_int(L, s, "min", 0, 1000000, &v)))
+        return err;
+    svc->min = (int)v;
+    v = 1000000;
+    if ((err = get_int(L, s, "max", 1, 1000000, &v)))
+        return err;
+    svc->max = (int)v;
+    if (svc->min > svc->max)
+        return fail(L, config_setting_get_member(s, "min"), "min = %d is above max = %d",
+                    svc->min, svc->max);
+    if (svc->instances < svc->min || svc->instances > svc->max)
+        return fail(L, config_setting_get_member(s, "instances") ? config_setting_get_member(s, "instances") : s,
+                    "instances = %d is outside [min, max] = [%d, %d]", svc->instances, svc->min,
+                    svc->max);
+    if ((err = load_boot(L, s, svc)) || (err = get_duration(L, s, "discovery", &svc->discovery)) ||
+        (err = load_scale_at(L, s, svc)))
+        return err;
     v = 0;
     if ((err = get_int(L, s, "maxconn", 0, INT_MAX, &v)))
         return err;
@@ -804,6 +888,8 @@ void mdl_model_fini(struct mdl_model *m)
         }
         free(s->steps);
         free(s->name);
+        free(s->scale_at);
+        sim_dist_fini(&s->boot);
     }
     free(m->services);
     sim_dist_fini(&m->net.latency);

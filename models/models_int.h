@@ -58,11 +58,24 @@ struct svc_stats {
     uint64_t traced;
     double nic_wait;        /* ground truth sum over measured visits */
     double busy;            /* CPU-busy seconds after warm-up */
+    double inst_seconds;    /* requested -> stopped, after warm-up */
+    double serve_seconds;   /* ready -> stopped, after warm-up */
+};
+
+enum inst_state {
+    INST_BOOTING,     /* requested, booting */
+    INST_REGISTERING, /* booted, not yet known to the balancer */
+    INST_READY,
+    INST_DRAINING,    /* finishing what it holds, taking nothing new */
+    INST_STOPPED,
 };
 
 struct svc_instance {
     struct svc_service *svc;
     int index;
+    enum inst_state state;
+    int64_t since;                   /* requested (cost counts from here) */
+    int64_t serving_since;           /* ready */
     struct visit *running;           /* on the CPU, or NULL */
     int64_t run_start;               /* when the running burst started */
     int outstanding;                 /* visits held, from dispatch to reply */
@@ -82,8 +95,11 @@ struct svc_service {
     const struct mdl_service *def;
     int index;
     struct svc_world *world;
-    struct svc_instance *inst;
-    int ninst;
+    struct svc_instance **inst;       /* every instance ever started; slots reused */
+    int ninst, inst_cap;
+    int count[INST_STOPPED + 1];      /* instances by state */
+    int64_t discovery_ns;
+    gsl_rng *rng_boot;
     int rr;                           /* round-robin cursor */
     struct visit *q_head, *q_tail;    /* balancer queue (maxconn reached) */
     gsl_rng *rng_compute;
@@ -124,8 +140,14 @@ void svc_world_init_services(struct svc_world *w);
 void svc_world_fini_services(struct svc_world *w);
 /* Sends request or call v to service `to` over the network. */
 void svc_send(struct svc_world *w, struct visit *v, struct svc_service *to);
-/* Adds CPU time of bursts still running at `now` to the busy statistics. */
+/* Closes the books at `now`: CPU time of running bursts, and the time of
+ * instances still alive. */
 void svc_close_busy(struct svc_world *w, int64_t now);
+/* Starts or drains instances of service s so that those booting or ready
+ * number target (within the service's min and max). Returns the new target. */
+int svc_scale_to(struct svc_world *w, struct svc_service *s, int target);
+/* Instances of s booting, ready or draining. */
+int svc_count(const struct svc_service *s, enum inst_state st);
 
 /* net.c: one-way delay of a message. */
 int64_t net_delay_ns(struct svc_world *w);

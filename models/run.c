@@ -76,6 +76,19 @@ static void arrival(struct sim_engine *eng, void *arg)
         sim_schedule(eng, sim_sec_to_ns(next), arrival, w);
 }
 
+struct scale_event {
+    struct svc_world *w;
+    struct svc_service *s;
+    int instances;
+};
+
+static void scripted_scale(struct sim_engine *eng, void *arg)
+{
+    (void)eng;
+    struct scale_event *e = arg;
+    svc_scale_to(e->w, e->s, e->instances);
+}
+
 static double mean_or_nan(double sum, uint64_t n) { return n ? sum / (double)n : NAN; }
 
 static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_summary *out)
@@ -113,8 +126,8 @@ static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_
         o->local_wait = mean_or_nan(s->st.wait, s->st.traced);
         o->call_time = mean_or_nan(s->st.call, s->st.traced);
         o->nic_wait = mean_or_nan(s->st.nic_wait, s->st.visits);
-        o->instance_seconds = measured * s->ninst;
-        o->utilization = o->instance_seconds > 0 ? s->st.busy / o->instance_seconds : NAN;
+        o->instance_seconds = s->st.inst_seconds;
+        o->utilization = s->st.serve_seconds > 0 ? s->st.busy / s->st.serve_seconds : NAN;
     }
     for (size_t i = 0; i < w->nsvcs * w->nsvcs; i++)
         out->nedges += w->edges[i].calls > 0;
@@ -145,6 +158,14 @@ int run_model(const struct mdl_model *m, uint64_t seed, struct run_summary *out)
     w.rng_arrivals = sim_stream(w.eng, "workload/arrivals");
     svc_world_init_services(&w);
     w.edges = xcalloc(w.nsvcs * w.nsvcs, sizeof *w.edges);
+    for (size_t i = 0; i < w.nsvcs; i++) {
+        const struct mdl_service *def = w.svcs[i].def;
+        for (size_t k = 0; k < def->nscale; k++) {
+            struct scale_event *e = xmalloc(sizeof *e);
+            *e = (struct scale_event){&w, &w.svcs[i], def->scale_at[k].instances};
+            sim_schedule_owned(w.eng, sim_sec_to_ns(def->scale_at[k].at), scripted_scale, e, free);
+        }
+    }
     double first = wl_next_arrival(&m->workload.rate, 0.0, w.rng_arrivals);
     if (first <= m->run.duration)
         sim_schedule(w.eng, sim_sec_to_ns(first), arrival, &w);

@@ -63,6 +63,131 @@ static struct visit *q_pop(struct visit **head, struct visit **tail)
 
 static uint64_t ns(int64_t t) { return (uint64_t)t; }
 
+/* ---- Instance lifecycle ---- */
+
+int svc_count(const struct svc_service *s, enum inst_state st) { return s->count[st]; }
+
+/* Adds the part of [from, to) after warm-up, in seconds. */
+static double after_warmup(const struct svc_world *w, int64_t from, int64_t to)
+{
+    if (from < w->warmup_ns)
+        from = w->warmup_ns;
+    return to > from ? sim_ns_to_sec(to - from) : 0.0;
+}
+
+static void set_state(struct svc_instance *in, enum inst_state st)
+{
+    in->svc->count[in->state]--;
+    in->svc->count[st]++;
+    in->state = st;
+}
+
+/* A new instance in state st (READY at time 0, else BOOTING), reusing a
+ * stopped slot if there is one. */
+static struct svc_instance *instance_new(struct svc_service *s, enum inst_state st)
+{
+    struct svc_instance *in = NULL;
+    for (int k = 0; k < s->ninst && !in; k++)
+        if (s->inst[k]->state == INST_STOPPED)
+            in = s->inst[k];
+    if (in) {
+        int index = in->index;
+        s->count[INST_STOPPED]--;
+        memset(in, 0, sizeof *in);
+        in->index = index;
+    } else {
+        if (s->ninst == s->inst_cap) {
+            s->inst_cap = s->inst_cap ? 2 * s->inst_cap : 4;
+            s->inst = xrealloc(s->inst, (size_t)s->inst_cap * sizeof *s->inst);
+        }
+        in = xcalloc(1, sizeof *in);
+        in->index = s->ninst;
+        s->inst[s->ninst++] = in;
+    }
+    int64_t now = sim_now_ns(s->world->eng);
+    in->svc = s;
+    in->state = st;
+    in->since = now;
+    in->serving_since = now;
+    s->count[st]++;
+    return in;
+}
+
+static void dispatch_queued(struct svc_service *s);
+
+static void instance_ready(struct sim_engine *eng, void *arg)
+{
+    struct svc_instance *in = arg;
+    if (in->state != INST_REGISTERING)
+        return; /* drained before it was known */
+    set_state(in, INST_READY);
+    in->serving_since = sim_now_ns(eng);
+    dispatch_queued(in->svc);
+}
+
+static void instance_booted(struct sim_engine *eng, void *arg)
+{
+    struct svc_instance *in = arg;
+    (void)eng;
+    if (in->state != INST_BOOTING)
+        return;
+    set_state(in, INST_REGISTERING);
+    sim_schedule_in(in->svc->world->eng, in->svc->discovery_ns, instance_ready, in);
+}
+
+static void instance_stop(struct svc_instance *in)
+{
+    struct svc_world *w = in->svc->world;
+    int64_t now = sim_now_ns(w->eng);
+    in->svc->st.inst_seconds += after_warmup(w, in->since, now);
+    in->svc->st.serve_seconds += after_warmup(w, in->serving_since, now);
+    set_state(in, INST_STOPPED);
+}
+
+/* A draining instance stops once it holds nothing. */
+static void maybe_stop(struct svc_instance *in)
+{
+    if (in->state == INST_DRAINING && in->outstanding == 0 && !in->running && !in->ring_head &&
+        !in->yq_head && !in->rq_head)
+        instance_stop(in);
+}
+
+int svc_scale_to(struct svc_world *w, struct svc_service *s, int target)
+{
+    if (target < s->def->min)
+        target = s->def->min;
+    if (target > s->def->max)
+        target = s->def->max;
+    int live = s->count[INST_BOOTING] + s->count[INST_REGISTERING] + s->count[INST_READY];
+    for (; live < target; live++) {
+        struct svc_instance *in = instance_new(s, INST_BOOTING);
+        double boot = sim_dist_sample(&s->def->boot, s->rng_boot);
+        sim_schedule_in(w->eng, sim_sec_to_ns(boot), instance_booted, in);
+    }
+    for (; live > target; live--) {
+        /* Drain a booting instance first, else the least loaded ready one. */
+        struct svc_instance *victim = NULL;
+        for (int k = s->ninst - 1; k >= 0; k--) {
+            struct svc_instance *in = s->inst[k];
+            if (in->state == INST_BOOTING || in->state == INST_REGISTERING) {
+                victim = in;
+                break;
+            }
+            if (in->state == INST_READY && (!victim || in->outstanding < victim->outstanding))
+                victim = in;
+        }
+        if (victim->state == INST_READY) {
+            set_state(victim, INST_DRAINING);
+            maybe_stop(victim);
+        } else {
+            /* Never served: it costs its boot time only. */
+            victim->serving_since = sim_now_ns(w->eng);
+            instance_stop(victim);
+        }
+    }
+    return target;
+}
+
 void svc_world_init_services(struct svc_world *w)
 {
     const struct mdl_model *m = w->model;
@@ -75,12 +200,11 @@ void svc_world_init_services(struct svc_world *w)
         s->def = &m->services[i];
         s->index = (int)i;
         s->world = w;
-        s->ninst = s->def->instances;
-        s->inst = xcalloc((size_t)s->ninst, sizeof *s->inst);
-        for (int k = 0; k < s->ninst; k++) {
-            s->inst[k].svc = s;
-            s->inst[k].index = k;
-        }
+        s->discovery_ns = sim_sec_to_ns(s->def->discovery);
+        snprintf(name, sizeof name, "svc/%s/boot", s->def->name);
+        s->rng_boot = sim_stream(w->eng, name);
+        for (int k = 0; k < s->def->instances; k++)
+            instance_new(s, INST_READY);
         snprintf(name, sizeof name, "svc/%s/compute", s->def->name);
         s->rng_compute = sim_stream(w->eng, name);
         snprintf(name, sizeof name, "svc/%s/lb", s->def->name);
@@ -98,8 +222,11 @@ void svc_world_init_services(struct svc_world *w)
 
 void svc_world_fini_services(struct svc_world *w)
 {
-    for (size_t i = 0; i < w->nsvcs; i++)
+    for (size_t i = 0; i < w->nsvcs; i++) {
+        for (int k = 0; k < w->svcs[i].ninst; k++)
+            free(w->svcs[i].inst[k]);
         free(w->svcs[i].inst);
+    }
     free(w->svcs);
 }
 
@@ -110,14 +237,15 @@ static struct svc_instance *lb_pick(struct svc_service *s)
 {
     int cap = s->def->maxconn;
     int n = s->ninst;
-#define HAS_ROOM(i) (cap == 0 || s->inst[(i)].outstanding < cap)
+#define HAS_ROOM(i)                                                                                \
+    (s->inst[(i)]->state == INST_READY && (cap == 0 || s->inst[(i)]->outstanding < cap))
     switch (s->def->lb) {
     case MDL_LB_ROUND_ROBIN:
         for (int k = 0; k < n; k++) {
             int i = (s->rr + k) % n;
             if (HAS_ROOM(i)) {
                 s->rr = (i + 1) % n;
-                return &s->inst[i];
+                return s->inst[i];
             }
         }
         return NULL;
@@ -135,8 +263,8 @@ static struct svc_instance *lb_pick(struct svc_service *s)
             unsigned long r = gsl_rng_uniform_int(s->rng_lb, (unsigned long)room);
             for (int i = 0; i < n; i++) {
                 if (HAS_ROOM(i) && r-- == 0) {
-                    if (!best || s->inst[i].outstanding < best->outstanding)
-                        best = &s->inst[i];
+                    if (!best || s->inst[i]->outstanding < best->outstanding)
+                        best = s->inst[i];
                     break;
                 }
             }
@@ -148,8 +276,8 @@ static struct svc_instance *lb_pick(struct svc_service *s)
         struct svc_instance *best = NULL;
         for (int k = 0; k < n; k++) {
             int i = (s->rr + k) % n;
-            if (HAS_ROOM(i) && (!best || s->inst[i].outstanding < best->outstanding))
-                best = &s->inst[i];
+            if (HAS_ROOM(i) && (!best || s->inst[i]->outstanding < best->outstanding))
+                best = s->inst[i];
         }
         if (best)
             s->rr = (best->index + 1) % n;
@@ -234,10 +362,19 @@ static void add_busy(struct svc_world *w, struct svc_service *s, int64_t from, i
 
 void svc_close_busy(struct svc_world *w, int64_t now)
 {
-    for (size_t i = 0; i < w->nsvcs; i++)
-        for (int k = 0; k < w->svcs[i].ninst; k++)
-            if (w->svcs[i].inst[k].running)
-                add_busy(w, &w->svcs[i], w->svcs[i].inst[k].run_start, now);
+    for (size_t i = 0; i < w->nsvcs; i++) {
+        struct svc_service *s = &w->svcs[i];
+        for (int k = 0; k < s->ninst; k++) {
+            struct svc_instance *in = s->inst[k];
+            if (in->running)
+                add_busy(w, s, in->run_start, now);
+            if (in->state == INST_STOPPED)
+                continue;
+            s->st.inst_seconds += after_warmup(w, in->since, now);
+            if (in->state == INST_READY || in->state == INST_DRAINING)
+                s->st.serve_seconds += after_warmup(w, in->serving_since, now);
+        }
+    }
 }
 
 static void svc_deliver(struct svc_service *s, struct visit *v);
@@ -457,6 +594,7 @@ static void burst_done(struct sim_engine *eng, void *arg)
         lwt_loop(w, in);
     else
         fifo_dispatch(w, in);
+    maybe_stop(in);
 }
 
 static void accept(struct svc_instance *in, struct visit *v)
@@ -540,9 +678,13 @@ static void visit_leave(struct svc_world *w, struct visit *v)
         run_visit_free_tree(w, c);
     }
     sim_schedule_in(w->eng, net_delay_ns(w), reply_arrived, v);
-    if (s->q_head) {
-        struct svc_instance *next = lb_pick(s);
-        if (next)
-            accept(next, q_pop(&s->q_head, &s->q_tail));
-    }
+    dispatch_queued(s);
+}
+
+/* Hands requests waiting at the balancer to instances with room. */
+static void dispatch_queued(struct svc_service *s)
+{
+    struct svc_instance *next;
+    while (s->q_head && (next = lb_pick(s)))
+        accept(next, q_pop(&s->q_head, &s->q_tail));
 }

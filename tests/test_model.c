@@ -57,7 +57,7 @@ static void test_overrides(void **state)
     assert_int_equal(m.run.seed, 77);
     mdl_model_fini(&m);
     const char *bad[] = {"run.duration", "services.zzz.instances=2", "services.c=1",
-                         "services.c.instances=0"};
+                         "services.c.instances=-1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         memset(&d, 0, sizeof d);
         assert_int_not_equal(mdl_load_string(&m, text, "m.cfg", &bad[i], 1, &d), 0);
@@ -154,8 +154,8 @@ static void test_unmodelled_keys_warn(void **state)
     (void)state;
     struct mdl_model m;
     struct sim_diag d = {0};
-    const char *text = "services = ( { name = \"a\";\n platform = \"unikernel\";\n"
-                       " handler = ( { compute = \"1ms\"; } ); } );\n"
+    const char *text = "services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+                       "network = { bandwidth = \"1Gbps\"; };\n"
                        "workload = { rate = \"const(1)\"; };\npolicy = { name = \"hpa\"; };\n";
     assert_int_equal(mdl_load_string(&m, text, "w.cfg", NULL, 0, &d), 0);
     assert_int_equal(m.nwarnings, 2);
