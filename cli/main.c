@@ -6,6 +6,7 @@
 #include "models/model.h"
 #include "models/run.h"
 #include "output/summary.h"
+#include "output/timeseries.h"
 #include "sim/err.h"
 #include "sim/xalloc.h"
 
@@ -42,7 +43,8 @@ static const char usage_run[] =
     "Usage: uksim run [MODEL] [-o DIR] [--seed N] [--set PATH=VALUE]... [--quiet]\n"
     "\n"
     "Runs MODEL (a libconfig model file; without it, the built-in three-tier\n"
-    "model) and writes DIR/summary.json.\n"
+    "model) and writes DIR/summary.json, and the per-window time series\n"
+    "DIR/services.csv and DIR/requests.csv.\n"
     "\n"
     "  -o, --output DIR     directory for results (default: uksim-out)\n"
     "  -s, --seed N         master seed (overrides run.seed)\n"
@@ -214,7 +216,8 @@ static int cmd_run(int argc, char **argv)
     snprintf(path, sizeof path, "%s/summary.json", a.outdir);
     struct sim_diag d = {0};
     rc = EXIT_DONE;
-    if (out_summary_write(&s, a.no_timing ? -1.0 : wall, path, &d)) {
+    if (out_summary_write(&s, a.no_timing ? -1.0 : wall, path, &d) ||
+        out_timeseries_write(&s, a.outdir, &d)) {
         print_diag(&d);
         rc = EXIT_RUNFAIL;
     } else if (!a.quiet) {
@@ -233,7 +236,7 @@ static int cmd_run(int argc, char **argv)
             printf("%-16s %10.3f %10.3f %10.3f %10llu %6.2f\n", s.svcs[i].name,
                    s.svcs[i].cpu * 1e3, s.svcs[i].local_wait * 1e3, s.svcs[i].call_time * 1e3,
                    (unsigned long long)s.svcs[i].visits, s.svcs[i].utilization);
-        printf("wrote %s\n", path);
+        printf("wrote %s, %s/services.csv, %s/requests.csv\n", path, a.outdir, a.outdir);
     }
     run_summary_fini(&s);
     mdl_model_fini(&m);

@@ -106,6 +106,17 @@ struct svc_service {
     gsl_rng *rng_lb;
     struct wt_service wt;             /* tracing configuration and id stream */
     struct svc_stats st;
+    /* Callees, numbered locally for the tracing core's per-callee stats. */
+    int *callee_local;                /* by service index; -1: not called */
+    int *callee_global;               /* by local index */
+    int ncallees;
+    /* The current time-series window (all instances merged). */
+    struct wt_window win;
+    struct wt_callee_stats *win_callees;
+    uint64_t win_arrivals, win_completions;
+    double win_busy;                  /* CPU-busy seconds in the window */
+    double win_serving;               /* instance-seconds ready or draining in it */
+    int64_t serving_mark;             /* last change of the serving count */
 };
 
 /* Per call edge, for measured traced calls. */
@@ -133,6 +144,14 @@ struct svc_world {
     double *lat;                      /* latencies of measured requests, seconds */
     size_t nlat, lat_cap;
     uint64_t max_requests;
+    /* Time series. */
+    int64_t window_ns, win_start;
+    struct wt_sketch win_latency;     /* client latencies completed in the window */
+    uint64_t win_sent, win_completed;
+    struct run_window_row *rows;
+    size_t nrows, rows_cap;
+    struct run_client_row *crows;
+    size_t ncrows, crows_cap;
 };
 
 /* service.c */
@@ -143,6 +162,9 @@ void svc_send(struct svc_world *w, struct visit *v, struct svc_service *to);
 /* Closes the books at `now`: CPU time of running bursts, and the time of
  * instances still alive. */
 void svc_close_busy(struct svc_world *w, int64_t now);
+/* Closes the current time-series window at the current time, appending one
+ * row per service, and opens the next. */
+void svc_window_flush(struct svc_world *w);
 /* Starts or drains instances of service s so that those booting or ready
  * number target (within the service's min and max). Returns the new target. */
 int svc_scale_to(struct svc_world *w, struct svc_service *s, int target);

@@ -52,6 +52,9 @@ void run_visit_free_tree(struct svc_world *w, struct visit *v)
 void run_client_reply(struct svc_world *w, struct visit *v)
 {
     struct sim_engine *eng = w->eng;
+    int64_t lat = sim_now_ns(eng) - v->t_sent;
+    w->win_completed++;
+    wt_sketch_add(&w->win_latency, (uint64_t)lat);
     if (v->measured) {
         w->lat = xgrow(w->lat, &w->lat_cap, w->nlat + 1, sizeof *w->lat);
         w->lat[w->nlat++] = sim_ns_to_sec(sim_now_ns(eng) - v->t_sent);
@@ -70,6 +73,7 @@ static void arrival(struct sim_engine *eng, void *arg)
     v->req_id = ++w->next_req;
     v->measured = now >= w->warmup_ns;
     w->sent += v->measured;
+    w->win_sent++;
     svc_send(w, v, &w->svcs[w->model->workload.entry]);
     double next = wl_next_arrival(&w->model->workload.rate, sim_ns_to_sec(now), w->rng_arrivals);
     if (next <= w->model->run.duration)
@@ -87,6 +91,15 @@ static void scripted_scale(struct sim_engine *eng, void *arg)
     (void)eng;
     struct scale_event *e = arg;
     svc_scale_to(e->w, e->s, e->instances);
+}
+
+static void window_tick(struct sim_engine *eng, void *arg)
+{
+    struct svc_world *w = arg;
+    svc_window_flush(w);
+    int64_t next = sim_now_ns(eng) + w->window_ns;
+    if (next <= sim_sec_to_ns(w->model->run.duration))
+        sim_schedule(eng, next, window_tick, w);
 }
 
 static double mean_or_nan(double sum, uint64_t n) { return n ? sum / (double)n : NAN; }
@@ -166,6 +179,12 @@ int run_model(const struct mdl_model *m, uint64_t seed, struct run_summary *out)
             sim_schedule_owned(w.eng, sim_sec_to_ns(def->scale_at[k].at), scripted_scale, e, free);
         }
     }
+    w.window_ns = sim_sec_to_ns(m->run.window);
+    if (w.window_ns < 1)
+        w.window_ns = 1;
+    wt_sketch_init(&w.win_latency);
+    if (w.window_ns <= sim_sec_to_ns(m->run.duration))
+        sim_schedule(w.eng, w.window_ns, window_tick, &w);
     double first = wl_next_arrival(&m->workload.rate, 0.0, w.rng_arrivals);
     if (first <= m->run.duration)
         sim_schedule(w.eng, sim_sec_to_ns(first), arrival, &w);
@@ -175,8 +194,13 @@ int run_model(const struct mdl_model *m, uint64_t seed, struct run_summary *out)
         .warmup_ns = w.warmup_ns,
     };
     enum sim_stop_reason why = sim_run(w.eng, &opts);
+    svc_window_flush(&w); /* the last, partial window */
     svc_close_busy(&w, sim_now_ns(w.eng));
     summarise(&w, why, out);
+    out->rows = w.rows;
+    out->nrows = w.nrows;
+    out->crows = w.crows;
+    out->ncrows = w.ncrows;
     sim_engine_destroy(w.eng);
     svc_world_fini_services(&w);
     while (w.chunks) {
@@ -193,5 +217,7 @@ void run_summary_fini(struct run_summary *s)
 {
     free(s->svcs);
     free(s->edges);
+    free(s->rows);
+    free(s->crows);
     memset(s, 0, sizeof *s);
 }

@@ -33,6 +33,25 @@ struct run_edge_summary {
     double remote_wait;       /* mean aggregate the callee returned, s */
 };
 
+/* One service over one time window (all windows, warm-up included). Means
+ * and quantiles cover the visits the tracing core sampled in the window. */
+struct run_window_row {
+    double t_start, t_end;   /* s */
+    int svc;                 /* index into svcs */
+    int ready, booting, draining; /* instances at the window's end */
+    double utilization;      /* busy / serving time in the window */
+    uint64_t arrivals, completions;
+    double p50, p95, p99;    /* of the service's total per visit, s */
+    double cpu, local_wait, call_time, network_wait, remote_wait; /* means, s */
+};
+
+/* The client's view over one time window. */
+struct run_client_row {
+    double t_start, t_end;
+    uint64_t sent, completed;
+    double p50, p95, p99;    /* latency of requests completed in the window, s */
+};
+
 struct run_summary {
     uint64_t seed;
     const char *model;
@@ -46,6 +65,10 @@ struct run_summary {
     size_t nsvcs;
     struct run_edge_summary *edges; /* edges with at least one measured call */
     size_t nedges;
+    struct run_window_row *rows;    /* time series, by window then service */
+    size_t nrows;
+    struct run_client_row *crows;
+    size_t ncrows;
 };
 
 /* Runs m with the given seed to its stop condition and fills out.

@@ -34,6 +34,7 @@
 #include "sim/xalloc.h"
 
 #include <assert.h>
+#include <math.h>
 #include <gsl/gsl_rng.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,8 +76,22 @@ static double after_warmup(const struct svc_world *w, int64_t from, int64_t to)
     return to > from ? sim_ns_to_sec(to - from) : 0.0;
 }
 
+static int serving(const struct svc_service *s)
+{
+    return s->count[INST_READY] + s->count[INST_DRAINING];
+}
+
+/* Integrates the serving count over time up to now, for the window. */
+static void serving_mark(struct svc_service *s)
+{
+    int64_t now = sim_now_ns(s->world->eng);
+    s->win_serving += serving(s) * sim_ns_to_sec(now - s->serving_mark);
+    s->serving_mark = now;
+}
+
 static void set_state(struct svc_instance *in, enum inst_state st)
 {
+    serving_mark(in->svc);
     in->svc->count[in->state]--;
     in->svc->count[st]++;
     in->state = st;
@@ -105,6 +120,7 @@ static struct svc_instance *instance_new(struct svc_service *s, enum inst_state 
         s->inst[s->ninst++] = in;
     }
     int64_t now = sim_now_ns(s->world->eng);
+    serving_mark(s);
     in->svc = s;
     in->state = st;
     in->since = now;
@@ -217,6 +233,21 @@ void svc_world_init_services(struct svc_world *w)
         s->wt.fold = tr->fold == MDL_FOLD_SUM   ? WT_FOLD_SUM
                      : tr->fold == MDL_FOLD_MIN ? WT_FOLD_MIN
                                                 : WT_FOLD_MAX;
+        s->callee_local = xmalloc(w->nsvcs * sizeof *s->callee_local);
+        s->callee_global = xmalloc(w->nsvcs * sizeof *s->callee_global);
+        for (size_t j = 0; j < w->nsvcs; j++)
+            s->callee_local[j] = -1;
+        for (size_t k = 0; k < s->def->nsteps; k++) {
+            const struct mdl_step *st = &s->def->steps[k];
+            for (size_t c = 0; st->kind == MDL_STEP_CALL && c < st->ncallees; c++) {
+                if (s->callee_local[st->callees[c]] < 0) {
+                    s->callee_local[st->callees[c]] = s->ncallees;
+                    s->callee_global[s->ncallees++] = st->callees[c];
+                }
+            }
+        }
+        s->win_callees = xcalloc(s->ncallees ? (size_t)s->ncallees : 1, sizeof *s->win_callees);
+        wt_window_init(&s->win, 0, 0, s->win_callees, (uint32_t)s->ncallees);
     }
 }
 
@@ -226,6 +257,9 @@ void svc_world_fini_services(struct svc_world *w)
         for (int k = 0; k < w->svcs[i].ninst; k++)
             free(w->svcs[i].inst[k]);
         free(w->svcs[i].inst);
+        free(w->svcs[i].callee_local);
+        free(w->svcs[i].callee_global);
+        free(w->svcs[i].win_callees);
     }
     free(w->svcs);
 }
@@ -354,6 +388,9 @@ static unsigned end_hooks(const struct visit *v)
 /* Adds the part of [from, to) after warm-up to the service's busy time. */
 static void add_busy(struct svc_world *w, struct svc_service *s, int64_t from, int64_t to)
 {
+    int64_t wf = from < w->win_start ? w->win_start : from;
+    if (to > wf)
+        s->win_busy += sim_ns_to_sec(to - wf);
     if (from < w->warmup_ns)
         from = w->warmup_ns;
     if (to > from)
@@ -423,7 +460,8 @@ static void burst_end(struct svc_world *w, struct visit *v)
             c->req_id = v->req_id;
             c->measured = v->measured;
             struct wt_ctx ctx;
-            wt_call_send(&v->wt, &c->wt_call, (uint32_t)callee, now, &ctx);
+            wt_call_send(&v->wt, &c->wt_call, (uint32_t)v->svc->callee_local[callee], now,
+                         &ctx);
             wt_ctx_encode(&ctx, c->ctx_hdr, sizeof c->ctx_hdr);
             svc_send(w, c, &w->svcs[callee]);
         }
@@ -618,6 +656,7 @@ static void accept(struct svc_instance *in, struct visit *v)
 static void svc_deliver(struct svc_service *s, struct visit *v)
 {
     v->svc = s;
+    s->win_arrivals++;
     struct svc_instance *in = lb_pick(s);
     if (in)
         accept(in, v);
@@ -650,6 +689,9 @@ static void visit_leave(struct svc_world *w, struct visit *v)
     struct svc_instance *in = v->inst;
     struct svc_service *s = v->svc;
     in->outstanding--;
+    s->win_completions++;
+    if (v->wt.sampled)
+        wt_window_add(&s->win, &v->wt);
     /* The tracing core's books close: every hook came in order, and its
      * total (= cpu + local wait + call time) spans arrival to reply. */
     assert(!v->wt.sampled || v->wt.errors == 0);
@@ -664,7 +706,8 @@ static void visit_leave(struct svc_world *w, struct visit *v)
             s->st.wait += sim_ns_to_sec((int64_t)v->wt.local_wait);
             s->st.call += sim_ns_to_sec((int64_t)v->wt.call_time);
             for (const struct wt_call *c = v->wt.calls; c; c = c->next) {
-                struct edge_stats *e = &w->edges[(size_t)s->index * w->nsvcs + c->callee];
+                struct edge_stats *e =
+                    &w->edges[(size_t)s->index * w->nsvcs + (size_t)s->callee_global[c->callee]];
                 e->calls++;
                 e->network_wait += sim_ns_to_sec((int64_t)c->net_wait);
                 e->remote_wait += sim_ns_to_sec((int64_t)c->remote_wait);
@@ -687,4 +730,83 @@ static void dispatch_queued(struct svc_service *s)
     struct svc_instance *next;
     while (s->q_head && (next = lb_pick(s)))
         accept(next, q_pop(&s->q_head, &s->q_tail));
+}
+
+/* ---- Time series ---- */
+
+static double mean_calls(const struct svc_service *s, int remote)
+{
+    uint64_t n = 0, sum = 0;
+    for (int i = 0; i < s->ncallees; i++) {
+        const struct wt_sketch *k =
+            remote ? &s->win_callees[i].remote_wait : &s->win_callees[i].net_wait;
+        n += k->n;
+        sum += k->sum;
+    }
+    return n ? (double)sum / (double)n * 1e-9 : NAN;
+}
+
+static double q_or_nan(const struct wt_sketch *k, double q)
+{
+    return k->n ? wt_sketch_quantile(k, q) * 1e-9 : NAN;
+}
+
+static double mean_or_nan(const struct wt_sketch *k)
+{
+    return k->n ? wt_sketch_mean(k) * 1e-9 : NAN;
+}
+
+void svc_window_flush(struct svc_world *w)
+{
+    int64_t now = sim_now_ns(w->eng);
+    if (now <= w->win_start)
+        return;
+    for (size_t i = 0; i < w->nsvcs; i++) {
+        struct svc_service *s = &w->svcs[i];
+        serving_mark(s);
+        for (int k = 0; k < s->ninst; k++)
+            if (s->inst[k]->running) {
+                int64_t from = s->inst[k]->run_start;
+                s->win_busy += sim_ns_to_sec(now - (from < w->win_start ? w->win_start : from));
+            }
+        w->rows = xgrow(w->rows, &w->rows_cap, w->nrows + 1, sizeof *w->rows);
+        struct run_window_row *r = &w->rows[w->nrows++];
+        const struct wt_window *win = &s->win;
+        *r = (struct run_window_row){
+            .t_start = sim_ns_to_sec(w->win_start),
+            .t_end = sim_ns_to_sec(now),
+            .svc = (int)i,
+            .ready = s->count[INST_READY],
+            .booting = s->count[INST_BOOTING] + s->count[INST_REGISTERING],
+            .draining = s->count[INST_DRAINING],
+            .utilization = s->win_serving > 0 ? s->win_busy / s->win_serving : NAN,
+            .arrivals = s->win_arrivals,
+            .completions = s->win_completions,
+            .p50 = q_or_nan(&win->total, 0.50),
+            .p95 = q_or_nan(&win->total, 0.95),
+            .p99 = q_or_nan(&win->total, 0.99),
+            .cpu = mean_or_nan(&win->cpu),
+            .local_wait = mean_or_nan(&win->local_wait),
+            .call_time = mean_or_nan(&win->call_time),
+            .network_wait = mean_calls(s, 0),
+            .remote_wait = mean_calls(s, 1),
+        };
+        wt_window_init(&s->win, ns(now), ns(now + w->window_ns), s->win_callees,
+                       (uint32_t)s->ncallees);
+        s->win_arrivals = s->win_completions = 0;
+        s->win_busy = s->win_serving = 0;
+    }
+    w->crows = xgrow(w->crows, &w->crows_cap, w->ncrows + 1, sizeof *w->crows);
+    w->crows[w->ncrows++] = (struct run_client_row){
+        .t_start = sim_ns_to_sec(w->win_start),
+        .t_end = sim_ns_to_sec(now),
+        .sent = w->win_sent,
+        .completed = w->win_completed,
+        .p50 = q_or_nan(&w->win_latency, 0.50),
+        .p95 = q_or_nan(&w->win_latency, 0.95),
+        .p99 = q_or_nan(&w->win_latency, 0.99),
+    };
+    wt_sketch_init(&w->win_latency);
+    w->win_sent = w->win_completed = 0;
+    w->win_start = now;
 }

@@ -91,12 +91,58 @@ static void test_cold_start_holds_requests(void **state)
     run_summary_fini(&s);
 }
 
+/* The windows partition the run: their counts add up to the run's totals,
+ * and their busy time to the run's utilization. */
+static void test_time_series_adds_up(void **state)
+{
+    (void)state;
+    const char *text = "run = { duration = \"20s\"; window = \"1.5s\"; };\n"
+                       "services = (\n"
+                       "  { name = \"a\"; instances = 2; handler = ( { compute = \"exp(1ms)\"; },\n"
+                       "      { call = \"b\"; } ); },\n"
+                       "  { name = \"b\"; yield_points = 3; handler = ( { compute = \"exp(2ms)\"; } ); } );\n"
+                       "workload = { rate = \"ramp(50, 300, 5s, 15s)\"; };\n";
+    struct run_summary s;
+    run_text(text, 4, &s);
+    /* 13 full windows of 1.5 s and one of 0.5 s. */
+    assert_int_equal(s.ncrows, 14);
+    assert_int_equal(s.nrows, 14 * 2);
+    uint64_t done[2] = {0, 0}, sent = 0, completed = 0;
+    double busy[2] = {0, 0};
+    for (size_t i = 0; i < s.nrows; i++) {
+        const struct run_window_row *r = &s.rows[i];
+        assert_int_equal(r->svc, (int)(i % 2));
+        assert_true(fabs(r->t_start - 1.5 * (double)(i / 2)) < 1e-9);
+        done[r->svc] += r->completions;
+        busy[r->svc] += r->utilization * (r->t_end - r->t_start) * (r->svc == 0 ? 2 : 1);
+        assert_int_equal(r->ready, r->svc == 0 ? 2 : 1);
+        if (r->completions) {
+            assert_true(r->p50 <= r->p95 && r->p95 <= r->p99);
+            assert_true(r->cpu > 0);
+        }
+    }
+    for (size_t i = 0; i < s.ncrows; i++) {
+        sent += s.crows[i].sent;
+        completed += s.crows[i].completed;
+    }
+    assert_int_equal(done[0], s.svcs[0].visits);
+    assert_int_equal(done[1], s.svcs[1].visits);
+    assert_int_equal(sent, s.sent);
+    assert_int_equal(completed, s.completed);
+    for (int k = 0; k < 2; k++) {
+        double total = s.svcs[k].utilization * s.svcs[k].instance_seconds;
+        assert_true(fabs(busy[k] - total) < 1e-6 * total + 1e-9);
+    }
+    run_summary_fini(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scale_out_costs_from_request),
         cmocka_unit_test(test_scale_in_drains_and_stops),
         cmocka_unit_test(test_cold_start_holds_requests),
+        cmocka_unit_test(test_time_series_adds_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
