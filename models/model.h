@@ -21,11 +21,21 @@ enum mdl_step_kind {
 
 struct mdl_step {
     enum mdl_step_kind kind;
+    double p;                /* probability that the step runs (1: always) */
     struct sim_dist compute; /* seconds, for MDL_STEP_COMPUTE */
     int *callees;            /* service indices, for MDL_STEP_CALL */
     size_t ncallees;
     bool parallel;           /* send all calls at once, or one after another */
+    double *pick;            /* or call one callee, drawn with these cumulative
+                                probabilities (NULL: call them all) */
+    struct sim_dist size;    /* bytes of each call's request */
     int line;                /* where the step is written */
+};
+
+/* A handler: the steps a visit of one request class runs. */
+struct mdl_handler {
+    struct mdl_step *steps;
+    size_t nsteps;
 };
 
 enum mdl_lb {
@@ -61,8 +71,16 @@ struct mdl_service {
     enum mdl_lb lb;
     int maxconn;     /* requests one instance holds at once; beyond, calls queue at
                         the balancer (0: no limit). 1 with FIFO CPUs gives M/M/c. */
-    struct mdl_step *steps;
+    struct mdl_step *steps;  /* the default handler */
     size_t nsteps;
+    struct mdl_handler *by_class; /* per workload class; nsteps 0: the default */
+    /* As written: handlers = ( { class = "..."; steps = (...); } ). */
+    char **handler_class;
+    int *handler_line;
+    struct mdl_handler *handlers;
+    size_t nhandlers;
+    struct sim_dist response_size; /* bytes of each reply */
+    int zone;
 };
 
 struct mdl_run {
@@ -75,7 +93,12 @@ struct mdl_run {
 };
 
 struct mdl_network {
-    struct sim_dist latency; /* s, one way, per message */
+    struct sim_dist latency; /* s, one way, per message (without zones) */
+    double bandwidth;        /* bits/s per link; 0: no serialisation delay */
+    bool queueing;           /* messages leaving an instance share its link, FIFO */
+    char **zones;            /* zone names; none: one flat network */
+    size_t nzones;
+    struct sim_dist *zone_latency; /* nzones x nzones, [from * nzones + to] */
 };
 
 enum mdl_fold { MDL_FOLD_MAX, MDL_FOLD_SUM, MDL_FOLD_MIN };

@@ -179,8 +179,19 @@ static int get_bool(struct loader *L, const config_setting_t *g, const char *key
     return 0;
 }
 
+static int get_dist_unit(struct loader *L, const config_setting_t *g, const char *key,
+                         enum sim_dist_unit unit, struct sim_dist *out);
+
 static int get_dist(struct loader *L, const config_setting_t *g, const char *key,
                     struct sim_dist *out)
+{
+    return get_dist_unit(L, g, key, SIM_DIST_SECONDS, out);
+}
+
+/* A distribution of durations or sizes: a number (constant), a plain value
+ * with a unit (constant), or "name(args)". */
+static int get_dist_unit(struct loader *L, const config_setting_t *g, const char *key,
+                         enum sim_dist_unit unit, struct sim_dist *out)
 {
     const config_setting_t *s = config_setting_get_member(g, key);
     int t = config_setting_type(s);
@@ -188,32 +199,24 @@ static int get_dist(struct loader *L, const config_setting_t *g, const char *key
         double v = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
                                           : (double)config_setting_get_int64(s);
         if (!(v >= 0))
-            return fail(L, s, "%s must be a non-negative duration", key);
+            return fail(L, s, "%s must be non-negative", key);
         sim_dist_init_const(out, v);
         return 0;
     }
     if (t != CONFIG_TYPE_STRING)
-        return fail(L, s, "%s must be a distribution such as \"exp(2ms)\", not %s", key,
-                    type_name(s));
+        return fail(L, s, "%s must be a distribution such as \"%s\", not %s", key,
+                    unit == SIM_DIST_BYTES ? "exp(1KiB)" : "exp(2ms)", type_name(s));
     char err[400];
     double v;
     const char *txt = config_setting_get_string(s);
-    if (sim_parse_duration(txt, &v) == 0) { /* "2ms" means const(2ms) */
+    int plain = unit == SIM_DIST_BYTES ? sim_parse_size(txt, &v) : sim_parse_duration(txt, &v);
+    if (plain == 0) { /* "2ms" means const(2ms) */
         sim_dist_init_const(out, v);
         return 0;
     }
-    if (sim_dist_init_parse(out, txt, SIM_DIST_SECONDS, L->dir, err, sizeof err))
+    if (sim_dist_init_parse(out, txt, unit, L->dir, err, sizeof err))
         return fail(L, s, "%s: %s", key, err);
     return 0;
-}
-
-static void warn_unmodelled(struct loader *L, const config_setting_t *g, const char *const *keys)
-{
-    for (const char *const *k = keys; *k; k++) {
-        const config_setting_t *s = g ? config_setting_get_member(g, *k) : NULL;
-        if (s)
-            warn(L, s, "\"%s\" is not modelled yet and has no effect", *k);
-    }
 }
 
 static int load_run(struct loader *L, const config_setting_t *root)
@@ -261,25 +264,75 @@ static int load_run(struct loader *L, const config_setting_t *root)
 
 static int load_network(struct loader *L, const config_setting_t *root)
 {
-    static const char *const keys[] = {"latency", "bandwidth", NULL};
-    static const char *const later[] = {"bandwidth", NULL};
-    sim_dist_init_const(&L->m->net.latency, 0.0);
+    static const char *const keys[] = {"latency", "bandwidth", "queueing", "zones",
+                                       "zone_latency", NULL};
+    struct mdl_network *n = &L->m->net;
+    sim_dist_init_const(&n->latency, 0.0);
     int err;
     const config_setting_t *g = group_of(L, root, "network", &err);
     if (err || !g)
         return err;
     if ((err = check_keys(L, g, "network", keys)))
         return err;
-    if (config_setting_get_member(g, "latency") && (err = get_dist(L, g, "latency", &L->m->net.latency)))
+    if (config_setting_get_member(g, "latency") && (err = get_dist(L, g, "latency", &n->latency)))
         return err;
     const char *bw = NULL;
     const config_setting_t *where;
     if ((err = get_string(L, g, "bandwidth", &bw, &where)))
         return err;
-    double bps;
-    if (bw && sim_parse_bandwidth(bw, &bps))
+    if (bw && sim_parse_bandwidth(bw, &n->bandwidth))
         return fail(L, where, "bandwidth: \"%s\" is not a bandwidth (e.g. \"10Gbps\")", bw);
-    warn_unmodelled(L, g, later);
+    if ((err = get_bool(L, g, "queueing", &n->queueing)))
+        return err;
+    if (n->queueing && !bw)
+        return fail(L, config_setting_get_member(g, "queueing"),
+                    "queueing needs a link bandwidth: bandwidth = \"1Gbps\";");
+    const config_setting_t *z = config_setting_get_member(g, "zones");
+    const config_setting_t *zl = config_setting_get_member(g, "zone_latency");
+    if (!z && !zl)
+        return 0;
+    if (!z || !zl)
+        return fail(L, z ? z : zl, "zones and zone_latency go together");
+    if (config_setting_type(z) != CONFIG_TYPE_LIST && config_setting_type(z) != CONFIG_TYPE_ARRAY)
+        return fail(L, z, "zones must list names: zones = (\"edge\", \"cloud\");");
+    size_t nz = (size_t)config_setting_length(z);
+    if (nz == 0)
+        return fail(L, z, "zones lists no zone");
+    n->zones = xcalloc(nz, sizeof *n->zones);
+    for (size_t i = 0; i < nz; i++) {
+        const char *name = config_setting_get_string_elem(z, (int)i);
+        if (!name)
+            return fail(L, z, "zones must list names as strings");
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(n->zones[j], name) == 0)
+                return fail(L, z, "zone \"%s\" is listed twice", name);
+        n->zones[i] = xstrdup(name);
+        n->nzones = i + 1;
+    }
+    if (config_setting_type(zl) != CONFIG_TYPE_LIST || (size_t)config_setting_length(zl) != nz)
+        return fail(L, zl, "zone_latency must be a list of %zu rows, one per zone", nz);
+    n->zone_latency = xcalloc(nz * nz, sizeof *n->zone_latency);
+    for (size_t i = 0; i < nz * nz; i++)
+        sim_dist_init_const(&n->zone_latency[i], 0.0);
+    for (size_t i = 0; i < nz; i++) {
+        const config_setting_t *row = config_setting_get_elem(zl, (unsigned)i);
+        if (!config_setting_is_aggregate(row) || config_setting_type(row) == CONFIG_TYPE_GROUP ||
+            (size_t)config_setting_length(row) != nz)
+            return fail(L, row, "row %zu of zone_latency must have %zu entries", i + 1, nz);
+        for (size_t j = 0; j < nz; j++) {
+            const char *txt = config_setting_get_string_elem(row, (int)j);
+            char why[300];
+            double v;
+            if (!txt)
+                return fail(L, row, "zone_latency entries are strings such as \"10ms\"");
+            if (sim_parse_duration(txt, &v) == 0)
+                sim_dist_init_const(&n->zone_latency[i * nz + j], v);
+            else if (sim_dist_init_parse(&n->zone_latency[i * nz + j], txt, SIM_DIST_SECONDS, L->dir,
+                                         why, sizeof why))
+                return fail(L, row, "zone_latency from %s to %s: %s", n->zones[i], n->zones[j],
+                            why);
+        }
+    }
     return 0;
 }
 
@@ -344,9 +397,12 @@ static int load_unmodelled_group(struct loader *L, const config_setting_t *root,
 static int load_step(struct loader *L, struct mdl_service *svc, const config_setting_t *s,
                      struct mdl_step *st)
 {
-    static const char *const keys[] = {"compute", "call", "parallel", NULL};
+    static const char *const keys[] = {"compute", "call", "parallel", "p", "pick",
+                                       "request_size", NULL};
     int err;
     st->line = (int)config_setting_source_line(s);
+    st->p = 1.0;
+    sim_dist_init_const(&st->size, 0.0);
     if (!config_setting_is_group(s))
         return fail(L, s, "service \"%s\": each handler step must be a group such as "
                           "{ compute = \"exp(1ms)\"; }",
@@ -358,15 +414,30 @@ static int load_step(struct loader *L, struct mdl_service *svc, const config_set
     if (!!comp == !!call)
         return fail(L, s, "service \"%s\": a handler step needs exactly one of compute or call",
                     svc->name);
+    const config_setting_t *ps = config_setting_get_member(s, "p");
+    if (ps) {
+        int t = config_setting_type(ps);
+        if (t != CONFIG_TYPE_FLOAT && t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+            return fail(L, ps, "p must be a probability, not %s", type_name(ps));
+        st->p = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(ps)
+                                       : (double)config_setting_get_int64(ps);
+        if (!(st->p >= 0 && st->p <= 1))
+            return fail(L, ps, "p = %g is not a probability in [0, 1]", st->p);
+    }
     if (comp) {
         st->kind = MDL_STEP_COMPUTE;
-        if (config_setting_get_member(s, "parallel"))
-            return fail(L, config_setting_get_member(s, "parallel"),
-                        "parallel applies to call steps only");
+        static const char *const call_only[] = {"parallel", "pick", "request_size", NULL};
+        for (const char *const *k = call_only; *k; k++)
+            if (config_setting_get_member(s, *k))
+                return fail(L, config_setting_get_member(s, *k), "%s applies to call steps only",
+                            *k);
         return get_dist(L, s, "compute", &st->compute);
     }
     st->kind = MDL_STEP_CALL;
     if ((err = get_bool(L, s, "parallel", &st->parallel)))
+        return err;
+    if (config_setting_get_member(s, "request_size") &&
+        (err = get_dist_unit(L, s, "request_size", SIM_DIST_BYTES, &st->size)))
         return err;
     /* Callee names are resolved once every service is known. */
     if (config_setting_type(call) == CONFIG_TYPE_STRING) {
@@ -385,7 +456,73 @@ static int load_step(struct loader *L, struct mdl_service *svc, const config_set
                     type_name(call));
     }
     st->callees = xcalloc(st->ncallees, sizeof *st->callees);
+    const config_setting_t *pk = config_setting_get_member(s, "pick");
+    if (pk) {
+        if (st->parallel)
+            return fail(L, pk, "pick chooses one callee: it cannot be parallel");
+        if (!config_setting_is_aggregate(pk) || config_setting_type(pk) == CONFIG_TYPE_GROUP ||
+            (size_t)config_setting_length(pk) != st->ncallees)
+            return fail(L, pk, "pick must list one weight per callee (%zu)", st->ncallees);
+        st->pick = xcalloc(st->ncallees, sizeof *st->pick);
+        double sum = 0;
+        for (size_t i = 0; i < st->ncallees; i++) {
+            const config_setting_t *e = config_setting_get_elem(pk, (unsigned)i);
+            int t = config_setting_type(e);
+            double wgt = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(e)
+                         : (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+                             ? (double)config_setting_get_int64(e)
+                             : -1;
+            if (!(wgt >= 0) || !isfinite(wgt))
+                return fail(L, pk, "pick weights must be non-negative numbers");
+            sum += wgt;
+            st->pick[i] = sum;
+        }
+        if (!(sum > 0))
+            return fail(L, pk, "pick weights must not all be zero");
+        for (size_t i = 0; i < st->ncallees; i++)
+            st->pick[i] /= sum;
+    }
     return 0;
+}
+
+/* A list of steps. */
+static int load_handler(struct loader *L, struct mdl_service *svc, const config_setting_t *h,
+                        const char *what, struct mdl_handler *out)
+{
+    if (config_setting_type(h) != CONFIG_TYPE_LIST)
+        return fail(L, h, "%s of \"%s\" must be a list of steps: ( { ... }, { ... } )", what,
+                    svc->name);
+    size_t n = (size_t)config_setting_length(h);
+    if (n == 0)
+        return fail(L, h, "%s of \"%s\" has no steps", what, svc->name);
+    out->steps = xcalloc(n, sizeof *out->steps);
+    int err;
+    for (size_t i = 0; i < n; i++) {
+        out->nsteps = i + 1;
+        if ((err = load_step(L, svc, config_setting_get_elem(h, (unsigned)i), &out->steps[i])))
+            return err;
+    }
+    return 0;
+}
+
+/* zone = "<name>" of the network's zones (default: the first). */
+static int get_zone(struct loader *L, const config_setting_t *g, int *zone)
+{
+    const char *name = NULL;
+    const config_setting_t *where;
+    int err;
+    *zone = 0;
+    if ((err = get_string(L, g, "zone", &name, &where)) || !name)
+        return err;
+    const struct mdl_network *n = &L->m->net;
+    for (size_t i = 0; i < n->nzones; i++)
+        if (strcmp(n->zones[i], name) == 0) {
+            *zone = (int)i;
+            return 0;
+        }
+    if (n->nzones == 0)
+        return fail(L, where, "zone = \"%s\": the network defines no zones", name);
+    return fail(L, where, "zone = \"%s\" is not one of the network's zones", name);
 }
 
 /* boot = "<dist>" or platform = "<preset>" (default "unikernel"). */
@@ -457,8 +594,9 @@ static int load_service(struct loader *L, const config_setting_t *s, struct mdl_
     static const char *const keys[] = {"name",      "instances",    "min",         "max",
                                        "lb",        "maxconn",      "platform",    "boot",
                                        "discovery", "scale_at",     "handler",     "yield_points",
-                                       "yield_every", "scheduler",  NULL};
-    static const char *const later[] = {NULL};
+                                       "yield_every", "scheduler",  "handlers",    "response_size",
+                                       "zone",      NULL};
+
     int err;
     svc->line = (int)config_setting_source_line(s);
     if (!config_setting_is_group(s))
@@ -526,7 +664,7 @@ static int load_service(struct loader *L, const config_setting_t *s, struct mdl_
                         lb);
         svc->lb = lbs[i].lb;
     }
-    warn_unmodelled(L, s, later);
+
     v = 0;
     if ((err = get_int(L, s, "yield_points", 0, 1000000, &v)))
         return err;
@@ -555,48 +693,104 @@ static int load_service(struct loader *L, const config_setting_t *s, struct mdl_
     if (!h)
         return fail(L, s, "service \"%s\" needs a handler: handler = ( { compute = \"exp(1ms)\"; } );",
                     svc->name);
-    if (config_setting_type(h) != CONFIG_TYPE_LIST)
-        return fail(L, h, "handler of \"%s\" must be a list of steps: ( { ... }, { ... } )",
-                    svc->name);
-    svc->nsteps = (size_t)config_setting_length(h);
-    if (svc->nsteps == 0)
-        return fail(L, h, "handler of \"%s\" has no steps", svc->name);
-    svc->steps = xcalloc(svc->nsteps, sizeof *svc->steps);
-    for (size_t i = 0; i < svc->nsteps; i++)
-        if ((err = load_step(L, svc, config_setting_get_elem(h, (unsigned)i), &svc->steps[i])))
+    struct mdl_handler dh = {0};
+    err = load_handler(L, svc, h, "handler", &dh);
+    svc->steps = dh.steps;
+    svc->nsteps = dh.nsteps;
+    if (err)
+        return err;
+    if (config_setting_get_member(s, "response_size") &&
+        (err = get_dist_unit(L, s, "response_size", SIM_DIST_BYTES, &svc->response_size)))
+        return err;
+    if ((err = get_zone(L, s, &svc->zone)))
+        return err;
+    const config_setting_t *hs = config_setting_get_member(s, "handlers");
+    if (!hs)
+        return 0;
+    if (config_setting_type(hs) != CONFIG_TYPE_LIST)
+        return fail(L, hs, "handlers must be a list: ( { class = \"...\"; steps = (...); } )");
+    size_t n = (size_t)config_setting_length(hs);
+    svc->handlers = xcalloc(n ? n : 1, sizeof *svc->handlers);
+    svc->handler_class = xcalloc(n ? n : 1, sizeof *svc->handler_class);
+    svc->handler_line = xcalloc(n ? n : 1, sizeof *svc->handler_line);
+    for (size_t i = 0; i < n; i++) {
+        static const char *const hkeys[] = {"class", "steps", NULL};
+        const config_setting_t *e = config_setting_get_elem(hs, (unsigned)i);
+        if (!config_setting_is_group(e))
+            return fail(L, e, "each entry of handlers is a group { class = ...; steps = (...); }");
+        if ((err = check_keys(L, e, "a class handler", hkeys)))
             return err;
+        const char *cls = NULL;
+        if ((err = get_string(L, e, "class", &cls, NULL)))
+            return err;
+        if (!cls || !config_setting_get_member(e, "steps"))
+            return fail(L, e, "a class handler needs class and steps");
+        svc->handler_class[i] = xstrdup(cls);
+        svc->handler_line[i] = (int)config_setting_source_line(e);
+        svc->nhandlers = i + 1;
+        if ((err = load_handler(L, svc, config_setting_get_member(e, "steps"), "steps",
+                                &svc->handlers[i])))
+            return err;
+    }
     return 0;
 }
 
-/* Resolves callee names; s is the services list. */
-static int resolve_calls(struct loader *L, const config_setting_t *list)
+/* Resolves the callee names of handler hd, written as the list of steps h. */
+static int resolve_handler(struct loader *L, size_t i, const config_setting_t *h,
+                           struct mdl_handler *hd)
 {
     struct mdl_model *m = L->m;
-    for (size_t i = 0; i < m->nservices; i++) {
-        const config_setting_t *h =
-            config_setting_get_member(config_setting_get_elem(list, (unsigned)i), "handler");
-        struct mdl_service *svc = &m->services[i];
-        for (size_t k = 0; k < svc->nsteps; k++) {
-            struct mdl_step *st = &svc->steps[k];
-            if (st->kind != MDL_STEP_CALL)
-                continue;
-            const config_setting_t *call =
-                config_setting_get_member(config_setting_get_elem(h, (unsigned)k), "call");
-            for (size_t c = 0; c < st->ncallees; c++) {
-                const char *name = config_setting_type(call) == CONFIG_TYPE_STRING
-                                       ? config_setting_get_string(call)
-                                       : config_setting_get_string_elem(call, (int)c);
-                int idx = mdl_service_find(m, name);
-                if (idx < 0)
-                    return fail(L, call, "service \"%s\" calls unknown service \"%s\"", svc->name,
-                                name);
-                if ((size_t)idx == i)
-                    return fail(L, call, "service \"%s\" calls itself", svc->name);
-                st->callees[c] = idx;
-            }
+    struct mdl_service *svc = &m->services[i];
+    for (size_t k = 0; k < hd->nsteps; k++) {
+        struct mdl_step *st = &hd->steps[k];
+        if (st->kind != MDL_STEP_CALL)
+            continue;
+        const config_setting_t *call =
+            config_setting_get_member(config_setting_get_elem(h, (unsigned)k), "call");
+        for (size_t c = 0; c < st->ncallees; c++) {
+            const char *name = config_setting_type(call) == CONFIG_TYPE_STRING
+                                   ? config_setting_get_string(call)
+                                   : config_setting_get_string_elem(call, (int)c);
+            int idx = mdl_service_find(m, name);
+            if (idx < 0)
+                return fail(L, call, "service \"%s\" calls unknown service \"%s\"", svc->name,
+                            name);
+            if ((size_t)idx == i)
+                return fail(L, call, "service \"%s\" calls itself", svc->name);
+            st->callees[c] = idx;
         }
     }
     return 0;
+}
+
+/* Resolves callee names; list is the services list. */
+static int resolve_calls(struct loader *L, const config_setting_t *list)
+{
+    struct mdl_model *m = L->m;
+    int err;
+    for (size_t i = 0; i < m->nservices; i++) {
+        const config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
+        struct mdl_service *svc = &m->services[i];
+        struct mdl_handler dh = {svc->steps, svc->nsteps};
+        if ((err = resolve_handler(L, i, config_setting_get_member(s, "handler"), &dh)))
+            return err;
+        const config_setting_t *hs = config_setting_get_member(s, "handlers");
+        for (size_t k = 0; k < svc->nhandlers; k++) {
+            const config_setting_t *e = config_setting_get_elem(hs, (unsigned)k);
+            if ((err = resolve_handler(L, i, config_setting_get_member(e, "steps"),
+                                       &svc->handlers[k])))
+                return err;
+        }
+    }
+    return 0;
+}
+
+/* The k-th handler of svc: 0 is the default, then the class handlers. */
+static struct mdl_handler handler_at(const struct mdl_service *svc, size_t k)
+{
+    if (k == 0)
+        return (struct mdl_handler){svc->steps, svc->nsteps};
+    return svc->handlers[k - 1];
 }
 
 /* Depth-first search for a synchronous call cycle (which would deadlock). */
@@ -605,8 +799,10 @@ static int find_cycle(struct loader *L, int v, char *color, int *parent)
     struct mdl_model *m = L->m;
     color[v] = 1;
     const struct mdl_service *svc = &m->services[v];
-    for (size_t k = 0; k < svc->nsteps; k++) {
-        const struct mdl_step *st = &svc->steps[k];
+    for (size_t hk = 0; hk <= svc->nhandlers; hk++) {
+      struct mdl_handler hd = handler_at(svc, hk);
+      for (size_t k = 0; k < hd.nsteps; k++) {
+        const struct mdl_step *st = &hd.steps[k];
         for (size_t c = 0; st->kind == MDL_STEP_CALL && c < st->ncallees; c++) {
             int w = st->callees[c];
             if (color[w] == 1) {
@@ -631,6 +827,7 @@ static int find_cycle(struct loader *L, int v, char *color, int *parent)
                     return err;
             }
         }
+      }
     }
     color[v] = 2;
     return 0;
@@ -672,10 +869,46 @@ static int load_services(struct loader *L, const config_setting_t *root)
     return err;
 }
 
+static int load_class(struct loader *L, const config_setting_t *g, const char *entry_default,
+                      struct wl_class *c)
+{
+    int err;
+    const char *name = NULL, *entry = NULL;
+    const config_setting_t *wn, *we;
+    c->line = (int)config_setting_source_line(g);
+    sim_dist_init_const(&c->size, 0.0);
+    c->share = 1.0;
+    if ((err = get_string(L, g, "name", &name, &wn)) || (err = get_string(L, g, "entry", &entry, &we)))
+        return err;
+    c->name = xstrdup(name ? name : "default");
+    if (!entry)
+        entry = entry_default;
+    c->entry = mdl_service_find(L->m, entry);
+    if (c->entry < 0)
+        return fail(L, we ? we : g, "workload entry \"%s\" is not a service", entry);
+    const config_setting_t *sh = config_setting_get_member(g, "share");
+    if (sh) {
+        int t = config_setting_type(sh);
+        if (t != CONFIG_TYPE_FLOAT && t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+            return fail(L, sh, "share must be a number, not %s", type_name(sh));
+        c->share = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(sh)
+                                          : (double)config_setting_get_int64(sh);
+        if (!(c->share >= 0) || !isfinite(c->share))
+            return fail(L, sh, "share must be a non-negative number");
+    }
+    if (config_setting_get_member(g, "request_size") &&
+        (err = get_dist_unit(L, g, "request_size", SIM_DIST_BYTES, &c->size)))
+        return err;
+    return 0;
+}
+
 static int load_workload(struct loader *L, const config_setting_t *root)
 {
-    static const char *const keys[] = {"entry", "arrivals", "rate", NULL};
+    static const char *const keys[] = {"entry",   "arrivals", "rate",         "users", "think",
+                                       "classes", "zone",     "request_size", NULL};
+    static const char *const class_keys[] = {"name", "entry", "share", "request_size", NULL};
     struct mdl_model *m = L->m;
+    struct wl_spec *wl = &m->workload;
     int err;
     const config_setting_t *g = group_of(L, root, "workload", &err);
     if (err)
@@ -683,27 +916,106 @@ static int load_workload(struct loader *L, const config_setting_t *root)
     if (!g)
         return sim_diag_set(L->d, SIM_ECONFIG, L->file, 0,
                             "no workload: add workload = { entry = \"...\"; rate = \"const(100)\"; };");
-    m->workload.line = (int)config_setting_source_line(g);
+    wl->line = (int)config_setting_source_line(g);
     if ((err = check_keys(L, g, "workload", keys)))
         return err;
-    const char *entry = NULL, *arrivals = NULL, *rate = NULL;
-    const config_setting_t *we, *wa, *wr;
-    if ((err = get_string(L, g, "entry", &entry, &we)) ||
-        (err = get_string(L, g, "arrivals", &arrivals, &wa)) ||
-        (err = get_string(L, g, "rate", &rate, &wr)))
+    const char *arrivals = NULL, *rate = NULL;
+    const config_setting_t *wa, *wr;
+    if ((err = get_string(L, g, "arrivals", &arrivals, &wa)) ||
+        (err = get_string(L, g, "rate", &rate, &wr)) || (err = get_zone(L, g, &wl->zone)))
         return err;
-    if (!entry)
-        entry = m->services[0].name;
-    m->workload.entry = mdl_service_find(m, entry);
-    if (m->workload.entry < 0)
-        return fail(L, we, "workload entry \"%s\" is not a service", entry);
-    if (arrivals && strcmp(arrivals, "poisson") != 0)
-        return fail(L, wa, "arrivals = \"%s\": only \"poisson\" is supported", arrivals);
-    if (!rate)
-        return fail(L, g, "workload needs a rate, e.g. rate = \"const(100)\";");
-    char why[400];
-    if (wl_rate_parse(&m->workload.rate, rate, why, sizeof why))
-        return fail(L, wr, "rate: %s", why);
+    const config_setting_t *users = config_setting_get_member(g, "users");
+    if (!!rate == !!users)
+        return fail(L, g, "workload needs either rate (open loop, e.g. rate = \"const(100)\";) or "
+                          "users (closed loop, with think)");
+    if (rate) {
+        wl->kind = WL_OPEN;
+        if (arrivals && strcmp(arrivals, "poisson") != 0)
+            return fail(L, wa, "arrivals = \"%s\": only \"poisson\" is supported", arrivals);
+        if (config_setting_get_member(g, "think"))
+            return fail(L, config_setting_get_member(g, "think"),
+                        "think applies to closed-loop users only");
+        char why[400];
+        if (wl_rate_parse(&wl->rate, rate, L->dir, why, sizeof why))
+            return fail(L, wr, "rate: %s", why);
+    } else {
+        wl->kind = WL_CLOSED;
+        long long n = 0;
+        if ((err = get_int(L, g, "users", 1, 10000000, &n)))
+            return err;
+        wl->users = (uint32_t)n;
+        if (arrivals)
+            return fail(L, wa, "arrivals applies to open-loop load (rate) only");
+        if (!config_setting_get_member(g, "think"))
+            sim_dist_init_const(&wl->think, 0.0);
+        else if ((err = get_dist(L, g, "think", &wl->think)))
+            return err;
+    }
+    const char *entry = NULL;
+    const config_setting_t *we;
+    if ((err = get_string(L, g, "entry", &entry, &we)))
+        return err;
+    const config_setting_t *cl = config_setting_get_member(g, "classes");
+    if (!cl) {
+        wl->classes = xcalloc(1, sizeof *wl->classes);
+        wl->nclasses = 1;
+        return load_class(L, g, entry ? entry : m->services[0].name, &wl->classes[0]);
+    }
+    if (entry || config_setting_get_member(g, "request_size"))
+        return fail(L, we ? we : config_setting_get_member(g, "request_size"),
+                    "with classes, give entry and request_size per class");
+    if (config_setting_type(cl) != CONFIG_TYPE_LIST || config_setting_length(cl) == 0)
+        return fail(L, cl, "classes must be a list: ( { name = \"browse\"; entry = \"...\"; "
+                           "share = 0.8; }, ... )");
+    size_t n = (size_t)config_setting_length(cl);
+    wl->classes = xcalloc(n, sizeof *wl->classes);
+    double total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const config_setting_t *c = config_setting_get_elem(cl, (unsigned)i);
+        if (!config_setting_is_group(c))
+            return fail(L, c, "each class is a group { name = ...; entry = ...; share = ...; }");
+        if ((err = check_keys(L, c, "a class", class_keys)))
+            return err;
+        if (!config_setting_get_member(c, "name") || !config_setting_get_member(c, "entry"))
+            return fail(L, c, "a class needs a name and an entry");
+        wl->nclasses = i + 1;
+        if ((err = load_class(L, c, NULL, &wl->classes[i])))
+            return err;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(wl->classes[j].name, wl->classes[i].name) == 0)
+                return fail(L, c, "class \"%s\" is defined twice", wl->classes[i].name);
+        total += wl->classes[i].share;
+    }
+    if (!(total > 0))
+        return fail(L, cl, "the class shares must not all be zero");
+    for (size_t i = 0; i < n; i++)
+        wl->classes[i].share /= total;
+    return 0;
+}
+
+/* Maps each service's class handlers to class indices. */
+static int resolve_class_handlers(struct loader *L)
+{
+    struct mdl_model *m = L->m;
+    for (size_t i = 0; i < m->nservices; i++) {
+        struct mdl_service *svc = &m->services[i];
+        svc->by_class = xcalloc(m->workload.nclasses, sizeof *svc->by_class);
+        for (size_t k = 0; k < svc->nhandlers; k++) {
+            size_t c;
+            for (c = 0; c < m->workload.nclasses; c++)
+                if (strcmp(m->workload.classes[c].name, svc->handler_class[k]) == 0)
+                    break;
+            if (c == m->workload.nclasses)
+                return sim_diag_set(L->d, SIM_ECONFIG, L->file, svc->handler_line[k],
+                                    "service \"%s\": no workload class \"%s\"", svc->name,
+                                    svc->handler_class[k]);
+            if (svc->by_class[c].nsteps)
+                return sim_diag_set(L->d, SIM_ECONFIG, L->file, svc->handler_line[k],
+                                    "service \"%s\": two handlers for class \"%s\"", svc->name,
+                                    svc->handler_class[k]);
+            svc->by_class[c] = svc->handlers[k];
+        }
+    }
     return 0;
 }
 
@@ -821,7 +1133,7 @@ static int load_config(struct mdl_model *m, config_t *cfg, const char *file,
     const config_setting_t *root = config_root_setting(cfg);
     if ((err = check_keys(&L, root, "the model", top)) || (err = load_run(&L, root)) ||
         (err = load_network(&L, root)) || (err = load_services(&L, root)) ||
-        (err = load_workload(&L, root)) ||
+        (err = load_workload(&L, root)) || (err = resolve_class_handlers(&L)) ||
         (err = load_tracing(&L, root)) ||
         (err = load_unmodelled_group(&L, root, "policy", policy)) ||
         (err = load_unmodelled_group(&L, root, "slo", slo)))
@@ -882,17 +1194,43 @@ void mdl_model_fini(struct mdl_model *m)
 {
     for (size_t i = 0; i < m->nservices; i++) {
         struct mdl_service *s = &m->services[i];
-        for (size_t k = 0; k < s->nsteps; k++) {
-            sim_dist_fini(&s->steps[k].compute);
-            free(s->steps[k].callees);
+        for (size_t h = 0; h <= s->nhandlers; h++) {
+            struct mdl_handler hd = h == 0 ? (struct mdl_handler){s->steps, s->nsteps}
+                                           : s->handlers[h - 1];
+            for (size_t k = 0; k < hd.nsteps; k++) {
+                sim_dist_fini(&hd.steps[k].compute);
+                sim_dist_fini(&hd.steps[k].size);
+                free(hd.steps[k].callees);
+                free(hd.steps[k].pick);
+            }
+            free(hd.steps);
         }
-        free(s->steps);
+        for (size_t h = 0; h < s->nhandlers; h++)
+            free(s->handler_class[h]);
+        free(s->handler_class);
+        free(s->handler_line);
+        free(s->handlers);
+        free(s->by_class);
+        sim_dist_fini(&s->response_size);
         free(s->name);
         free(s->scale_at);
         sim_dist_fini(&s->boot);
     }
     free(m->services);
     sim_dist_fini(&m->net.latency);
+    for (size_t i = 0; i < m->net.nzones; i++)
+        free(m->net.zones[i]);
+    for (size_t i = 0; m->net.zone_latency && i < m->net.nzones * m->net.nzones; i++)
+        sim_dist_fini(&m->net.zone_latency[i]);
+    free(m->net.zones);
+    free(m->net.zone_latency);
+    for (size_t i = 0; i < m->workload.nclasses; i++) {
+        free(m->workload.classes[i].name);
+        sim_dist_fini(&m->workload.classes[i].size);
+    }
+    free(m->workload.classes);
+    sim_dist_fini(&m->workload.think);
+    wl_rate_fini(&m->workload.rate);
     for (size_t i = 0; i < m->nwarnings; i++)
         free(m->warnings[i]);
     free(m->warnings);

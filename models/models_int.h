@@ -17,6 +17,7 @@
 
 struct svc_instance;
 struct svc_service;
+struct user;
 
 /* What ends the burst a visit runs on the CPU. */
 enum burst_end { BURST_YIELD, BURST_CALL, BURST_REPLY };
@@ -37,10 +38,17 @@ struct visit {
     int64_t step_ns;             /* current compute step's demand; < 0: not begun */
     int64_t step_done_ns;        /* of which already run */
     int64_t nic_wait_ns;         /* ground truth: time this request sat in NIC rings */
+    const struct mdl_step *steps; /* the handler for this service and class */
+    uint32_t nsteps;
     uint32_t step;               /* index of the current handler step */
     uint32_t sub;                /* slices run of a compute step, or callees sent of a
                                     call step */
     uint32_t pending;            /* replies still awaited */
+    uint16_t cls;                /* workload class */
+    uint16_t pick;               /* callee drawn by the current call step's pick */
+    uint32_t user;               /* closed loop: the user who sent the request */
+    double bytes;                /* size of the message in flight */
+    uint8_t entered;             /* the current step's draws are made */
     uint8_t is_reply;            /* in a NIC ring as a reply to its parent */
     uint8_t measured;            /* request was sent after warm-up */
     uint8_t end;                 /* enum burst_end of the running burst */
@@ -79,6 +87,7 @@ struct svc_instance {
     struct visit *running;           /* on the CPU, or NULL */
     int64_t run_start;               /* when the running burst started */
     int outstanding;                 /* visits held, from dispatch to reply */
+    int64_t link_free;               /* its egress link is busy until then */
     /* FIFO scheduler */
     struct visit *rq_head, *rq_tail; /* runnable visits */
     /* Lwt scheduler */
@@ -104,6 +113,8 @@ struct svc_service {
     struct visit *q_head, *q_tail;    /* balancer queue (maxconn reached) */
     gsl_rng *rng_compute;
     gsl_rng *rng_lb;
+    gsl_rng *rng_branch;              /* step probabilities and picks */
+    gsl_rng *rng_size;                /* message sizes */
     struct wt_service wt;             /* tracing configuration and id stream */
     struct svc_stats st;
     /* Callees, numbered locally for the tracing core's per-callee stats. */
@@ -134,6 +145,8 @@ struct svc_world {
     struct edge_stats *edges;         /* nsvcs x nsvcs, [caller * nsvcs + callee] */
     gsl_rng *rng_net;
     gsl_rng *rng_arrivals;
+    gsl_rng *rng_class;               /* request class of each client request */
+    gsl_rng *rng_think;
     struct visit *free_visits;
     struct visit_chunk *chunks;       /* every visit ever allocated */
     uint64_t next_req;
@@ -144,6 +157,7 @@ struct svc_world {
     double *lat;                      /* latencies of measured requests, seconds */
     size_t nlat, lat_cap;
     uint64_t max_requests;
+    struct user *users;               /* closed loop */
     /* Time series. */
     int64_t window_ns, win_start;
     struct wt_sketch win_latency;     /* client latencies completed in the window */
@@ -157,8 +171,11 @@ struct svc_world {
 /* service.c */
 void svc_world_init_services(struct svc_world *w);
 void svc_world_fini_services(struct svc_world *w);
-/* Sends request or call v to service `to` over the network. */
-void svc_send(struct svc_world *w, struct visit *v, struct svc_service *to);
+/* Sends request or call v (its class and bytes set) to service `to` from
+ * zone from_zone, over the egress link of instance link (NULL: the client's,
+ * never congested). */
+void svc_send(struct svc_world *w, struct visit *v, struct svc_service *to, int from_zone,
+              struct svc_instance *link);
 /* Closes the books at `now`: CPU time of running bursts, and the time of
  * instances still alive. */
 void svc_close_busy(struct svc_world *w, int64_t now);
@@ -171,8 +188,10 @@ int svc_scale_to(struct svc_world *w, struct svc_service *s, int target);
 /* Instances of s booting, ready or draining. */
 int svc_count(const struct svc_service *s, enum inst_state st);
 
-/* net.c: one-way delay of a message. */
-int64_t net_delay_ns(struct svc_world *w);
+/* net.c: one-way delay of a message of `bytes` from zone `from` to zone `to`,
+ * leaving over instance link's egress link (NULL: an uncongested link). */
+int64_t net_delay_ns(struct svc_world *w, int from, int to, double bytes,
+                     struct svc_instance *link);
 
 /* run.c */
 struct visit *run_visit_new(struct svc_world *w);

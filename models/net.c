@@ -1,15 +1,33 @@
 /* SPDX-License-Identifier: MIT */
-/* models/net.c: message delay. This version draws the one-way latency from the
- * model's distribution for every message; bandwidth, shared links and zones
- * come later. */
+/* models/net.c: message delay = latency (a distribution; per zone pair when
+ * the network has zones) + size / bandwidth. With queueing, messages leaving
+ * an instance serialise first-come first-served on its egress link, so a
+ * busy link adds waiting time. */
 #include "models/models_int.h"
 
 #include "sim/units.h"
 
-int64_t net_delay_ns(struct svc_world *w)
+static int64_t draw(const struct sim_dist *d, gsl_rng *r)
 {
-    const struct sim_dist *lat = &w->model->net.latency;
-    if (lat->kind == SIM_DIST_CONST)
-        return sim_sec_to_ns(lat->p1);
-    return sim_sec_to_ns(sim_dist_sample(lat, w->rng_net));
+    if (d->kind == SIM_DIST_CONST)
+        return sim_sec_to_ns(d->p1);
+    return sim_sec_to_ns(sim_dist_sample(d, r));
+}
+
+int64_t net_delay_ns(struct svc_world *w, int from, int to, double bytes,
+                     struct svc_instance *link)
+{
+    const struct mdl_network *n = &w->model->net;
+    const struct sim_dist *lat =
+        n->nzones ? &n->zone_latency[(size_t)from * n->nzones + (size_t)to] : &n->latency;
+    int64_t d = draw(lat, w->rng_net);
+    if (!(n->bandwidth > 0) || !(bytes > 0))
+        return d;
+    int64_t ser = sim_sec_to_ns(bytes * 8.0 / n->bandwidth);
+    if (!n->queueing || !link)
+        return d + ser;
+    int64_t now = sim_now_ns(w->eng);
+    int64_t start = link->link_free > now ? link->link_free : now;
+    link->link_free = start + ser;
+    return (link->link_free - now) + d;
 }

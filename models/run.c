@@ -49,6 +49,8 @@ void run_visit_free_tree(struct svc_world *w, struct visit *v)
     w->free_visits = v;
 }
 
+static void user_thinks(struct svc_world *w, uint32_t id);
+
 void run_client_reply(struct svc_world *w, struct visit *v)
 {
     struct sim_engine *eng = w->eng;
@@ -62,22 +64,67 @@ void run_client_reply(struct svc_world *w, struct visit *v)
         if (w->max_requests && w->completed >= w->max_requests)
             sim_stop_request(eng);
     }
+    if (w->model->workload.kind == WL_CLOSED)
+        user_thinks(w, v->user);
     run_visit_free_tree(w, v);
+}
+
+/* A client sends a request of a class drawn by share. */
+static void send_request(struct svc_world *w, uint32_t user)
+{
+    const struct wl_spec *wl = &w->model->workload;
+    int64_t now = sim_now_ns(w->eng);
+    size_t c = 0;
+    if (wl->nclasses > 1) {
+        double u = gsl_rng_uniform(w->rng_class), acc = 0;
+        for (c = 0; c + 1 < wl->nclasses; c++) {
+            acc += wl->classes[c].share;
+            if (u < acc)
+                break;
+        }
+    }
+    const struct wl_class *cls = &wl->classes[c];
+    struct visit *v = run_visit_new(w);
+    v->req_id = ++w->next_req;
+    v->measured = now >= w->warmup_ns;
+    v->cls = (uint16_t)c;
+    v->user = user;
+    v->bytes = cls->size.kind == SIM_DIST_CONST ? cls->size.p1
+                                                : sim_dist_sample(&cls->size, w->rng_class);
+    w->sent += v->measured;
+    w->win_sent++;
+    svc_send(w, v, &w->svcs[cls->entry], wl->zone, NULL);
 }
 
 static void arrival(struct sim_engine *eng, void *arg)
 {
     struct svc_world *w = arg;
-    int64_t now = sim_now_ns(eng);
-    struct visit *v = run_visit_new(w);
-    v->req_id = ++w->next_req;
-    v->measured = now >= w->warmup_ns;
-    w->sent += v->measured;
-    w->win_sent++;
-    svc_send(w, v, &w->svcs[w->model->workload.entry]);
-    double next = wl_next_arrival(&w->model->workload.rate, sim_ns_to_sec(now), w->rng_arrivals);
+    send_request(w, 0);
+    double next = wl_next_arrival(&w->model->workload.rate, sim_ns_to_sec(sim_now_ns(eng)),
+                                  w->rng_arrivals);
     if (next <= w->model->run.duration)
         sim_schedule(eng, sim_sec_to_ns(next), arrival, w);
+}
+
+struct user {
+    struct svc_world *w;
+    uint32_t id;
+};
+
+static void user_sends(struct sim_engine *eng, void *arg)
+{
+    struct user *u = arg;
+    (void)eng;
+    send_request(u->w, u->id);
+}
+
+/* Closed loop: a user thinks, then sends its next request. */
+static void user_thinks(struct svc_world *w, uint32_t id)
+{
+    int64_t think = sim_sec_to_ns(sim_dist_sample(&w->model->workload.think, w->rng_think));
+    int64_t at = sim_now_ns(w->eng) + think;
+    if (at <= sim_sec_to_ns(w->model->run.duration))
+        sim_schedule(w->eng, at, user_sends, &w->users[id]);
 }
 
 struct scale_event {
@@ -169,6 +216,8 @@ int run_model(const struct mdl_model *m, uint64_t seed, struct run_summary *out)
     w.hook_ns = sim_sec_to_ns(m->tracing.hook_cost);
     w.rng_net = sim_stream(w.eng, "net/latency");
     w.rng_arrivals = sim_stream(w.eng, "workload/arrivals");
+    w.rng_class = sim_stream(w.eng, "workload/class");
+    w.rng_think = sim_stream(w.eng, "workload/think");
     svc_world_init_services(&w);
     w.edges = xcalloc(w.nsvcs * w.nsvcs, sizeof *w.edges);
     for (size_t i = 0; i < w.nsvcs; i++) {
@@ -185,9 +234,17 @@ int run_model(const struct mdl_model *m, uint64_t seed, struct run_summary *out)
     wt_sketch_init(&w.win_latency);
     if (w.window_ns <= sim_sec_to_ns(m->run.duration))
         sim_schedule(w.eng, w.window_ns, window_tick, &w);
-    double first = wl_next_arrival(&m->workload.rate, 0.0, w.rng_arrivals);
-    if (first <= m->run.duration)
-        sim_schedule(w.eng, sim_sec_to_ns(first), arrival, &w);
+    if (m->workload.kind == WL_OPEN) {
+        double first = wl_next_arrival(&m->workload.rate, 0.0, w.rng_arrivals);
+        if (first <= m->run.duration)
+            sim_schedule(w.eng, sim_sec_to_ns(first), arrival, &w);
+    } else {
+        w.users = xcalloc(m->workload.users, sizeof *w.users);
+        for (uint32_t u = 0; u < m->workload.users; u++) {
+            w.users[u] = (struct user){&w, u};
+            user_thinks(&w, u); /* users start after a first think time */
+        }
+    }
     struct sim_run_opts opts = {
         .until_ns = sim_sec_to_ns(m->run.duration),
         .max_events = m->run.max_events,
@@ -210,6 +267,7 @@ int run_model(const struct mdl_model *m, uint64_t seed, struct run_summary *out)
     }
     free(w.edges);
     free(w.lat);
+    free(w.users);
     return 0;
 }
 

@@ -225,6 +225,10 @@ void svc_world_init_services(struct svc_world *w)
         s->rng_compute = sim_stream(w->eng, name);
         snprintf(name, sizeof name, "svc/%s/lb", s->def->name);
         s->rng_lb = sim_stream(w->eng, name);
+        snprintf(name, sizeof name, "svc/%s/branch", s->def->name);
+        s->rng_branch = sim_stream(w->eng, name);
+        snprintf(name, sizeof name, "svc/%s/size", s->def->name);
+        s->rng_size = sim_stream(w->eng, name);
         snprintf(name, sizeof name, "svc/%s/trace", s->def->name);
         wt_service_init(&s->wt, sim_rng_derive(sim_seed(w->eng), name));
         s->wt.sample_every = tr->sampling;
@@ -237,12 +241,16 @@ void svc_world_init_services(struct svc_world *w)
         s->callee_global = xmalloc(w->nsvcs * sizeof *s->callee_global);
         for (size_t j = 0; j < w->nsvcs; j++)
             s->callee_local[j] = -1;
-        for (size_t k = 0; k < s->def->nsteps; k++) {
-            const struct mdl_step *st = &s->def->steps[k];
-            for (size_t c = 0; st->kind == MDL_STEP_CALL && c < st->ncallees; c++) {
-                if (s->callee_local[st->callees[c]] < 0) {
-                    s->callee_local[st->callees[c]] = s->ncallees;
-                    s->callee_global[s->ncallees++] = st->callees[c];
+        for (size_t h = 0; h <= s->def->nhandlers; h++) {
+            struct mdl_handler hd = h == 0 ? (struct mdl_handler){s->def->steps, s->def->nsteps}
+                                           : s->def->handlers[h - 1];
+            for (size_t k = 0; k < hd.nsteps; k++) {
+                const struct mdl_step *st = &hd.steps[k];
+                for (size_t c = 0; st->kind == MDL_STEP_CALL && c < st->ncallees; c++) {
+                    if (s->callee_local[st->callees[c]] < 0) {
+                        s->callee_local[st->callees[c]] = s->ncallees;
+                        s->callee_global[s->ncallees++] = st->callees[c];
+                    }
                 }
             }
         }
@@ -337,6 +345,34 @@ static int64_t slice_len(const struct mdl_service *def, const struct visit *v, i
     return left;
 }
 
+/* Makes the draws of v's current step: whether it runs (p), its CPU demand,
+ * or which callee it picks. Returns false if the step is skipped. */
+static bool enter_step(struct visit *v, const struct mdl_step *st)
+{
+    struct svc_service *s = v->svc;
+    v->entered = 1;
+    v->sub = 0;
+    if (st->p < 1.0 && !(gsl_rng_uniform(s->rng_branch) < st->p))
+        return false;
+    if (st->kind == MDL_STEP_COMPUTE) {
+        v->step_ns = sim_sec_to_ns(sim_dist_sample(&st->compute, s->rng_compute));
+        v->step_done_ns = 0;
+    } else if (st->pick) {
+        double u = gsl_rng_uniform(s->rng_branch);
+        uint16_t i = 0;
+        while ((size_t)i + 1 < st->ncallees && !(u < st->pick[i]))
+            i++;
+        v->pick = i;
+    }
+    return true;
+}
+
+static void next_step(struct visit *v)
+{
+    v->step++;
+    v->entered = 0;
+}
+
 /* Advances v from its position to the end of its next burst: returns the
  * burst's CPU time and sets v->end. Call steps are left in place (v->step
  * moves past one only when all its replies are in). */
@@ -346,19 +382,18 @@ static int64_t next_burst(struct visit *v)
     int64_t q_ns = sim_sec_to_ns(def->yield_every);
     int64_t d = 0;
     for (;;) {
-        if (v->step >= def->nsteps) {
+        if (v->step >= v->nsteps) {
             v->end = BURST_REPLY;
             return d;
         }
-        const struct mdl_step *st = &def->steps[v->step];
+        const struct mdl_step *st = &v->steps[v->step];
+        if (!v->entered && !enter_step(v, st)) {
+            next_step(v);
+            continue;
+        }
         if (st->kind == MDL_STEP_CALL) {
             v->end = BURST_CALL;
             return d;
-        }
-        if (v->step_ns < 0) { /* entering this compute step */
-            v->step_ns = sim_sec_to_ns(sim_dist_sample(&st->compute, v->svc->rng_compute));
-            v->step_done_ns = 0;
-            v->sub = 0; /* slices run so far */
         }
         int64_t len = slice_len(def, v, q_ns);
         d += len;
@@ -370,10 +405,20 @@ static int64_t next_burst(struct visit *v)
             v->end = BURST_YIELD;
             return d;
         }
-        v->step++;
-        v->step_ns = -1;
-        v->sub = 0;
+        next_step(v);
     }
+}
+
+/* A reply to v's current call step came in: true if the step is complete
+ * (and v has moved past it). */
+static bool call_step_done(struct visit *v)
+{
+    const struct mdl_step *st = &v->steps[v->step];
+    if (--v->pending > 0)
+        return false;
+    if (st->parallel || st->pick || v->sub >= st->ncallees)
+        next_step(v);
+    return true;
 }
 
 /* Number of tracing hooks the end of v's burst will call. */
@@ -381,7 +426,7 @@ static unsigned end_hooks(const struct visit *v)
 {
     if (v->end != BURST_CALL)
         return 1; /* yield or reply */
-    const struct mdl_step *st = &v->svc->def->steps[v->step];
+    const struct mdl_step *st = &v->steps[v->step];
     return (st->parallel ? (unsigned)st->ncallees : 1u) + 1; /* sends + block */
 }
 
@@ -423,12 +468,23 @@ static void deliver_call(struct sim_engine *eng, void *arg)
     svc_deliver(v->svc, v);
 }
 
-void svc_send(struct svc_world *w, struct visit *v, struct svc_service *to)
+void svc_send(struct svc_world *w, struct visit *v, struct svc_service *to, int from_zone,
+              struct svc_instance *link)
 {
+    const struct mdl_service *def = to->def;
     v->svc = to;
     v->t_sent = sim_now_ns(w->eng);
-    v->step_ns = -1;
-    sim_schedule_in(w->eng, net_delay_ns(w), deliver_call, v);
+    const struct mdl_handler *h = &def->by_class[v->cls];
+    v->steps = h->nsteps ? h->steps : def->steps;
+    v->nsteps = (uint32_t)(h->nsteps ? h->nsteps : def->nsteps);
+    v->step = 0;
+    v->entered = 0;
+    sim_schedule_in(w->eng, net_delay_ns(w, from_zone, def->zone, v->bytes, link), deliver_call, v);
+}
+
+static double draw_bytes(const struct sim_dist *d, gsl_rng *r)
+{
+    return d->kind == SIM_DIST_CONST ? d->p1 : sim_dist_sample(d, r);
 }
 
 static void visit_leave(struct svc_world *w, struct visit *v);
@@ -449,23 +505,25 @@ static void burst_end(struct svc_world *w, struct visit *v)
         }
         return;
     case BURST_CALL: {
-        const struct mdl_step *st = &v->svc->def->steps[v->step];
+        const struct mdl_step *st = &v->steps[v->step];
         v->t_call = (int64_t)now;
         uint32_t n = st->parallel ? (uint32_t)st->ncallees : 1;
         v->pending = n;
         for (uint32_t k = 0; k < n; k++) {
-            int callee = st->callees[st->parallel ? k : v->sub];
+            int callee = st->callees[st->parallel ? k : st->pick ? v->pick : v->sub];
             struct visit *c = run_visit_new(w);
             c->parent = v;
             c->req_id = v->req_id;
             c->measured = v->measured;
+            c->cls = v->cls;
+            c->bytes = draw_bytes(&st->size, v->svc->rng_size);
             struct wt_ctx ctx;
             wt_call_send(&v->wt, &c->wt_call, (uint32_t)v->svc->callee_local[callee], now,
                          &ctx);
             wt_ctx_encode(&ctx, c->ctx_hdr, sizeof c->ctx_hdr);
-            svc_send(w, c, &w->svcs[callee]);
+            svc_send(w, c, &w->svcs[callee], v->svc->def->zone, in);
         }
-        if (!st->parallel)
+        if (!st->parallel && !st->pick)
             v->sub++;
         wt_req_block(&v->wt, now);
         return;
@@ -527,13 +585,8 @@ static void lwt_read(struct svc_world *w, struct svc_instance *in, struct visit 
     p->hooks++;
     v->sibling = p->done_children;
     p->done_children = v;
-    if (--p->pending > 0)
+    if (!call_step_done(p))
         return;
-    const struct mdl_step *st = &p->svc->def->steps[p->step];
-    if (st->parallel || p->sub >= st->ncallees) {
-        p->step++; /* the call step is complete */
-        p->sub = 0;
-    }
     wt_req_runnable(&p->wt, seen);
     p->hooks++;
     burst_start(w, in, p);
@@ -590,8 +643,7 @@ static void fifo_ready(struct svc_world *w, struct svc_instance *in, struct visi
         return;
     }
     /* Sending calls or the reply needs no CPU here: it happens at once. */
-    const struct mdl_service *def = v->svc->def;
-    if (v->step >= def->nsteps || def->steps[v->step].kind == MDL_STEP_CALL) {
+    if (v->step >= v->nsteps || v->steps[v->step].kind == MDL_STEP_CALL) {
         burst_start(w, in, v);
         return;
     }
@@ -606,13 +658,8 @@ static void fifo_reply(struct svc_world *w, struct svc_instance *in, struct visi
     p->hooks++;
     v->sibling = p->done_children;
     p->done_children = v;
-    if (--p->pending > 0)
+    if (!call_step_done(p))
         return;
-    const struct mdl_step *st = &p->svc->def->steps[p->step];
-    if (st->parallel || p->sub >= st->ncallees) {
-        p->step++;
-        p->sub = 0;
-    }
     wt_req_runnable(&p->wt, now);
     p->hooks++;
     fifo_ready(w, in, p);
@@ -720,7 +767,10 @@ static void visit_leave(struct svc_world *w, struct visit *v)
         v->done_children = c->sibling;
         run_visit_free_tree(w, c);
     }
-    sim_schedule_in(w->eng, net_delay_ns(w), reply_arrived, v);
+    v->bytes = draw_bytes(&s->def->response_size, s->rng_size);
+    int to_zone = v->parent ? v->parent->svc->def->zone : w->model->workload.zone;
+    sim_schedule_in(w->eng, net_delay_ns(w, s->def->zone, to_zone, v->bytes, in), reply_arrived,
+                    v);
     dispatch_queued(s);
 }
 

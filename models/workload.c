@@ -6,25 +6,116 @@
 
 #include "sim/err.h"
 #include "sim/units.h"
+#include "sim/xalloc.h"
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* Indexed by enum wl_rate_kind; the last entry is accepted by name only. */
+/* Indexed by enum wl_rate_kind. */
 static const struct sim_call_sig sigs[] = {
     [WL_RATE_CONST] = {"const", 1, "const(r)"},
     [WL_RATE_STEP] = {"step", 3, "step(r0, r1, t)"},
     [WL_RATE_RAMP] = {"ramp", 4, "ramp(r0, r1, t0, t1)"},
     [WL_RATE_SPIKE] = {"spike", 4, "spike(base, peak, t, width)"},
     [WL_RATE_DIURNAL] = {"diurnal", 3, "diurnal(mean, amplitude, period)"},
-    {"trace", 1, "trace(\"file.csv\")"},
+    [WL_RATE_TRACE] = {"trace", 1, "trace(\"file.csv\")"},
 };
 /* Per argument: 'r' a rate, 't' a time. */
 static const char *const arg_kinds[] = {"r", "rrt", "rrtt", "rrtt", "rrt"};
 
-int wl_rate_parse(struct wl_rate *r, const char *text, char *err, size_t errlen)
+static int load_trace(struct wl_rate *r, const char *file, const char *base_dir, char *err,
+                      size_t errlen)
+{
+    char path[1024];
+    if (file[0] == '/' || !base_dir || !base_dir[0])
+        snprintf(path, sizeof path, "%s", file);
+    else
+        snprintf(path, sizeof path, "%s/%s", base_dir, file);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "trace: cannot open \"%s\"", path);
+        return SIM_EIO;
+    }
+    char line[512];
+    size_t cap = 0, cap2 = 0;
+    int lineno = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *h = strchr(line, '#');
+        if (h)
+            *h = '\0';
+        char *comma = strchr(line, ',');
+        char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (!*s || *s == '\n' || *s == '\r')
+            continue;
+        double t, v;
+        if (comma)
+            *comma = '\0';
+        char *rate = comma ? comma + 1 : NULL;
+        if (rate) {
+            size_t len = strlen(rate);
+            while (len && (rate[len - 1] == '\n' || rate[len - 1] == '\r'))
+                rate[--len] = '\0';
+        }
+        if (!rate || sim_parse_duration(s, &t) || sim_parse_number(rate, &v) || v < 0) {
+            if (r->n == 0 && lineno == 1)
+                continue; /* a header row */
+            snprintf(err, errlen, "%s:%d: expected \"time,rate\" with a duration and a "
+                                  "non-negative rate", path, lineno);
+            fclose(f);
+            return SIM_EINVAL;
+        }
+        if (r->n && !(t > r->t[r->n - 1])) {
+            snprintf(err, errlen, "%s:%d: times must increase", path, lineno);
+            fclose(f);
+            return SIM_EINVAL;
+        }
+        r->t = xgrow(r->t, &cap, r->n + 1, sizeof *r->t);
+        r->r = xgrow(r->r, &cap2, r->n + 1, sizeof *r->r);
+        r->t[r->n] = t;
+        r->r[r->n++] = v;
+    }
+    fclose(f);
+    if (r->n == 0) {
+        snprintf(err, errlen, "%s: no rows", path);
+        return SIM_EINVAL;
+    }
+    r->suffix = xmalloc(r->n * sizeof *r->suffix);
+    for (size_t i = r->n; i-- > 0;)
+        r->suffix[i] = i + 1 < r->n && r->suffix[i + 1] > r->r[i] ? r->suffix[i + 1] : r->r[i];
+    return 0;
+}
+
+void wl_rate_fini(struct wl_rate *r)
+{
+    free(r->t);
+    free(r->r);
+    free(r->suffix);
+    r->t = r->r = r->suffix = NULL;
+    r->n = 0;
+}
+
+/* Index of the trace row in force at t, or -1 before the first. */
+static long trace_row(const struct wl_rate *r, double t)
+{
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (r->t[mid] <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (long)lo - 1;
+}
+
+int wl_rate_parse(struct wl_rate *r, const char *text, const char *base_dir, char *err,
+                  size_t errlen)
 {
     memset(r, 0, sizeof *r);
     struct sim_call c;
@@ -32,9 +123,9 @@ int wl_rate_parse(struct wl_rate *r, const char *text, char *err, size_t errlen)
                                  errlen);
     if (idx < 0)
         return SIM_EINVAL;
-    if (idx > WL_RATE_DIURNAL) {
-        snprintf(err, errlen, "trace(\"file.csv\") rate profiles are not supported yet");
-        return SIM_EINVAL;
+    if (idx == WL_RATE_TRACE) {
+        r->kind = WL_RATE_TRACE;
+        return load_trace(r, c.args[0], base_dir, err, errlen);
     }
     const struct sim_call_sig *k = &sigs[idx];
     const char *is_time = arg_kinds[idx];
@@ -74,6 +165,10 @@ double wl_rate_at(const struct wl_rate *r, double t)
         return p[0] + (p[1] - p[0]) * (t - p[2]) / (p[3] - p[2]);
     case WL_RATE_SPIKE: return (t >= p[2] && t < p[2] + p[3]) ? p[1] : p[0];
     case WL_RATE_DIURNAL: return p[0] + p[1] * sin(2.0 * M_PI * t / p[2]);
+    case WL_RATE_TRACE: {
+        long i = trace_row(r, t);
+        return i < 0 ? 0.0 : r->r[i];
+    }
     }
     return 0;
 }
@@ -88,6 +183,10 @@ static double max_from(const struct wl_rate *r, double t)
     case WL_RATE_RAMP: return t < p[3] ? fmax(wl_rate_at(r, t), p[1]) : p[1];
     case WL_RATE_SPIKE: return t < p[2] + p[3] ? fmax(p[0], p[1]) : p[0];
     case WL_RATE_DIURNAL: return p[0] + p[1];
+    case WL_RATE_TRACE: {
+        long i = trace_row(r, t);
+        return r->suffix[i < 0 ? 0 : i];
+    }
     }
     return 0;
 }

@@ -17,6 +17,8 @@ static int arg_value(const char *text, enum sim_dist_unit unit, double *v)
 {
     if (unit == SIM_DIST_SECONDS)
         return sim_parse_duration(text, v);
+    if (unit == SIM_DIST_BYTES)
+        return sim_parse_size(text, v);
     return sim_parse_number(text, v);
 }
 
@@ -121,7 +123,9 @@ int sim_dist_init_parse(struct sim_dist *d, const char *text, enum sim_dist_unit
     double a, b = 0;
     if (arg_value(c.args[0], unit, &a)) {
         snprintf(err, errlen, "%s: \"%s\" is not a %s", k->usage, c.args[0],
-                 unit == SIM_DIST_SECONDS ? "non-negative duration" : "number");
+                 unit == SIM_DIST_SECONDS ? "non-negative duration"
+                 : unit == SIM_DIST_BYTES ? "non-negative size"
+                                          : "number");
         return SIM_EINVAL;
     }
     /* The second argument is a duration only for uniform(a, b). */

@@ -24,6 +24,7 @@ enum sim_dist_kind {
 enum sim_dist_unit {
     SIM_DIST_SECONDS, /* durations: "2ms", or bare seconds */
     SIM_DIST_PLAIN,   /* plain numbers */
+    SIM_DIST_BYTES,   /* sizes: "1KiB", or bare bytes */
 };
 
 struct sim_dist {

@@ -122,6 +122,37 @@ static void test_bad_models_name_line_and_reason(void **state)
         {"services = ( { name = \"a\"; handler = (\n { compute = \"1ms\"; call = \"a\"; } ); } );\n"
          "workload = { rate = \"const(1)\"; };\n",
          2, "exactly one of compute or call"},
+        {"services = ( { name = \"a\"; handler = ( { call = (\"b\", \"c\");\n pick = (1); } ); },\n"
+         " { name = \"b\"; handler = ( { compute = \"1ms\"; } ); },\n"
+         " { name = \"c\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+         "workload = { rate = \"const(1)\"; };\n",
+         2, "one weight per callee"},
+        {"services = ( { name = \"a\"; handler = ( { compute = \"1ms\";\n p = 1.5; } ); } );\n"
+         "workload = { rate = \"const(1)\"; };\n",
+         2, "not a probability"},
+        {"services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } );\n"
+         "  handlers = ( { class = \"nope\"; steps = ( { compute = \"1ms\"; } ); } ); } );\n"
+         "workload = { rate = \"const(1)\"; };\n",
+         2, "no workload class \"nope\""},
+        {"services = ( { name = \"a\";\n zone = \"mars\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+         "workload = { rate = \"const(1)\"; };\n",
+         2, "defines no zones"},
+        {"services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+         "workload = { rate = \"const(1)\";\n users = 5; };\n",
+         2, "either rate"},
+        {"network = { zones = (\"a\", \"b\");\n zone_latency = ( (\"1ms\", \"2ms\") ); };\n"
+         "services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+         "workload = { rate = \"const(1)\"; };\n",
+         2, "2 rows"},
+        {"services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+         "workload = { rate = \"const(1)\"; classes = (\n { name = \"x\"; entry = \"zz\"; } ); };\n",
+         3, "not a service"},
+        {"services = ( { name = \"a\"; instances = 5;\n max = 3; handler = ( { compute = \"1ms\"; } ); } );\n"
+         "workload = { rate = \"const(1)\"; };\n",
+         1, "outside [min, max]"},
+        {"services = ( { name = \"a\";\n platform = \"mainframe\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+         "workload = { rate = \"const(1)\"; };\n",
+         2, "expected one of unikernel"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct mdl_model m;
@@ -155,12 +186,13 @@ static void test_unmodelled_keys_warn(void **state)
     struct mdl_model m;
     struct sim_diag d = {0};
     const char *text = "services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); } );\n"
-                       "network = { bandwidth = \"1Gbps\"; };\n"
+                       "slo = { latency_p95 = \"50ms\"; };\n"
                        "workload = { rate = \"const(1)\"; };\npolicy = { name = \"hpa\"; };\n";
     assert_int_equal(mdl_load_string(&m, text, "w.cfg", NULL, 0, &d), 0);
     assert_int_equal(m.nwarnings, 2);
-    assert_non_null(strstr(m.warnings[0], "w.cfg:2: warning"));
-    assert_non_null(strstr(m.warnings[1], "policy"));
+    assert_non_null(strstr(m.warnings[0], "w.cfg:4: warning"));
+    assert_non_null(strstr(m.warnings[0], "policy"));
+    assert_non_null(strstr(m.warnings[1], "w.cfg:2: warning"));
     mdl_model_fini(&m);
 }
 

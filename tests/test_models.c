@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
 
 static void run_text(const char *text, uint64_t seed, struct run_summary *s)
 {
@@ -136,6 +138,155 @@ static void test_time_series_adds_up(void **state)
     run_summary_fini(&s);
 }
 
+/* Mean value analysis of one FCFS exponential station with n users thinking
+ * z seconds on average: the exact throughput of the closed network. */
+static double mva_throughput(int n, double s, double z, double *resp)
+{
+    double q = 0, x = 0, r = 0;
+    for (int k = 1; k <= n; k++) {
+        r = s * (1 + q);
+        x = k / (z + r);
+        q = x * r;
+    }
+    *resp = r;
+    return x;
+}
+
+/* Mean and 95% confidence half-width (Student's t) of x[0..n). */
+static void ci(const double *x, int n, double *mean, double *half)
+{
+    *mean = gsl_stats_mean(x, 1, (size_t)n);
+    double sd = gsl_stats_sd_m(x, 1, (size_t)n, *mean);
+    *half = gsl_cdf_tdist_Pinv(0.975, n - 1) * sd / sqrt(n);
+}
+
+static void test_closed_loop_matches_mva(void **state)
+{
+    (void)state;
+    const char *text = "run = { duration = \"300s\"; warmup = \"20s\"; };\n"
+                       "services = ( { name = \"s\"; handler = ( { compute = \"exp(10ms)\"; } ); } );\n"
+                       "workload = { users = 20; think = \"exp(200ms)\"; };\n";
+    double x[10], r[10];
+    for (int k = 0; k < 10; k++) {
+        struct run_summary s;
+        run_text(text, (uint64_t)k + 1, &s);
+        x[k] = (double)s.completed / s.measured_seconds;
+        r[k] = s.lat_mean;
+        run_summary_fini(&s);
+    }
+    double rt, xt = mva_throughput(20, 0.010, 0.200, &rt), m, h;
+    ci(x, 10, &m, &h);
+    printf("  closed loop throughput: MVA %.4g, sim %.4g +- %.3g\n", xt, m, h);
+    assert_true(fabs(m - xt) <= h && h < 0.02 * xt);
+    ci(r, 10, &m, &h);
+    printf("  closed loop response:   MVA %.4g, sim %.4g +- %.3g\n", rt, m, h);
+    assert_true(fabs(m - rt) <= h && h < 0.05 * rt);
+}
+
+/* p and pick: the share of calls that reach each callee is binomial. */
+static void test_branches_split_calls(void **state)
+{
+    (void)state;
+    const char *text = "run = { duration = \"100s\"; };\n"
+                       "services = (\n"
+                       "  { name = \"a\"; handler = ( { compute = \"exp(100us)\"; },\n"
+                       "      { call = \"b\"; p = 0.3; }, { call = (\"c\", \"d\"); pick = (1, 3); } ); },\n"
+                       "  { name = \"b\"; handler = ( { compute = \"exp(100us)\"; } ); },\n"
+                       "  { name = \"c\"; handler = ( { compute = \"exp(100us)\"; } ); },\n"
+                       "  { name = \"d\"; handler = ( { compute = \"exp(100us)\"; } ); } );\n"
+                       "workload = { rate = \"const(200)\"; };\n";
+    struct run_summary s;
+    run_text(text, 5, &s);
+    double n = (double)s.svcs[0].visits;
+    const double share[3] = {0.3, 0.25, 0.75};
+    for (int i = 0; i < 3; i++) {
+        double k = (double)s.svcs[i + 1].visits, sd = sqrt(n * share[i] * (1 - share[i]));
+        if (fabs(k - n * share[i]) > 4 * sd)
+            fail_msg("callee %d: %g of %g visits, expected share %g", i + 1, k, n, share[i]);
+    }
+    assert_true(fabs((double)(s.svcs[2].visits + s.svcs[3].visits) - n) <= 2);
+    run_summary_fini(&s);
+}
+
+/* Two classes with their own entries and a class-specific handler. */
+static void test_classes_route_by_class(void **state)
+{
+    (void)state;
+    const char *text = "run = { duration = \"100s\"; };\n"
+                       "services = (\n"
+                       "  { name = \"web\"; handler = ( { compute = \"exp(100us)\"; } );\n"
+                       "    handlers = ( { class = \"buy\"; steps = ( { compute = \"exp(100us)\"; },\n"
+                       "        { call = \"pay\"; } ); } ); },\n"
+                       "  { name = \"api\"; handler = ( { compute = \"exp(100us)\"; } ); },\n"
+                       "  { name = \"pay\"; handler = ( { compute = \"exp(100us)\"; } ); } );\n"
+                       "workload = { rate = \"const(300)\"; classes = (\n"
+                       "  { name = \"browse\"; entry = \"web\"; share = 6; },\n"
+                       "  { name = \"buy\"; entry = \"web\"; share = 2; },\n"
+                       "  { name = \"mobile\"; entry = \"api\"; share = 2; } ); };\n";
+    struct run_summary s;
+    run_text(text, 6, &s);
+    double n = (double)s.completed;
+    double web = (double)s.svcs[0].visits, api = (double)s.svcs[1].visits,
+           pay = (double)s.svcs[2].visits;
+    assert_true(fabs(web + api - n) <= 2);
+    assert_true(fabs(api - 0.2 * n) < 4 * sqrt(n * 0.16));
+    assert_true(fabs(pay - 0.2 * n) < 4 * sqrt(n * 0.16));
+    run_summary_fini(&s);
+}
+
+/* Zones: a call from the edge to the cloud pays the inter-zone latency both
+ * ways, and a request's serialisation at the link's bandwidth adds size/bw. */
+static void test_zones_and_bandwidth(void **state)
+{
+    (void)state;
+    const char *text = "run = { duration = \"20s\"; };\n"
+                       "network = { zones = (\"edge\", \"cloud\");\n"
+                       "  zone_latency = ( (\"1ms\", \"20ms\"), (\"20ms\", \"1ms\") );\n"
+                       "  bandwidth = \"1Mbps\"; };\n"
+                       "tracing = { packet_timestamps = true; };\n"
+                       "services = (\n"
+                       "  { name = \"a\"; zone = \"edge\"; handler = ( { compute = \"exp(100us)\"; },\n"
+                       "      { call = \"b\"; request_size = \"1250B\"; } ); },\n"
+                       "  { name = \"b\"; zone = \"cloud\"; response_size = \"2500B\";\n"
+                       "      handler = ( { compute = \"exp(100us)\"; } ); } );\n"
+                       "workload = { rate = \"const(20)\"; zone = \"edge\"; };\n";
+    struct run_summary s;
+    run_text(text, 7, &s);
+    /* 20 ms each way, 10 ms to send 1250 B and 20 ms to return 2500 B at 1 Mb/s. */
+    assert_int_equal(s.nedges, 1);
+    assert_true(fabs(s.edges[0].network_wait - 0.070) < 1e-6);
+    /* The client is in the edge: 1 ms each way to a, plus the edge's call. */
+    assert_true(s.lat_mean > 0.072 && s.lat_mean < 0.075);
+    run_summary_fini(&s);
+}
+
+/* With queueing, calls leaving an instance share its link: Poisson sends
+ * of a fixed size make the link an M/D/1 queue. */
+static void test_link_queueing_is_md1(void **state)
+{
+    (void)state;
+    const char *text = "run = { duration = \"200s\"; warmup = \"10s\"; };\n"
+                       "network = { bandwidth = \"8Mbps\"; queueing = true; };\n"
+                       "tracing = { packet_timestamps = true; };\n"
+                       "services = (\n"
+                       "  { name = \"a\"; scheduler = \"fifo\"; handler = ( { call = \"b\"; request_size = \"1000B\"; } ); },\n"
+                       "  { name = \"b\"; handler = ( { compute = \"const(0)\"; } ); } );\n"
+                       "workload = { rate = \"const(600)\"; };\n";
+    enum { N = 20 };
+    double net[N];
+    for (int k = 0; k < N; k++) {
+        struct run_summary s;
+        run_text(text, (uint64_t)k + 1, &s);
+        net[k] = s.edges[0].network_wait;
+        run_summary_fini(&s);
+    }
+    const double d = 1000 * 8 / 8e6, rho = 600 * d;
+    double theory = d + rho * d / (2 * (1 - rho)), m, h;
+    ci(net, N, &m, &h);
+    printf("  link M/D/1: theory %.5g, sim %.5g +- %.3g\n", theory, m, h);
+    assert_true(fabs(m - theory) <= h && h < 0.05 * theory);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +294,11 @@ int main(void)
         cmocka_unit_test(test_scale_in_drains_and_stops),
         cmocka_unit_test(test_cold_start_holds_requests),
         cmocka_unit_test(test_time_series_adds_up),
+        cmocka_unit_test(test_closed_loop_matches_mva),
+        cmocka_unit_test(test_branches_split_calls),
+        cmocka_unit_test(test_classes_route_by_class),
+        cmocka_unit_test(test_zones_and_bandwidth),
+        cmocka_unit_test(test_link_queueing_is_md1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -150,7 +151,7 @@ static void check_counts(const char *profile, double a, double b, double expect)
 {
     struct wl_rate r;
     char err[300];
-    assert_int_equal(wl_rate_parse(&r, profile, err, sizeof err), 0);
+    assert_int_equal(wl_rate_parse(&r, profile, NULL, err, sizeof err), 0);
     gsl_rng *g = sim_rng_create(11, profile);
     double t = 0;
     long n = 0;
@@ -174,13 +175,52 @@ static void test_rate_profiles(void **state)
     struct wl_rate r;
     char err[300];
     gsl_rng *g = sim_rng_create(1, "x");
-    assert_int_equal(wl_rate_parse(&r, "step(100, 0, 10s)", err, sizeof err), 0);
+    assert_int_equal(wl_rate_parse(&r, "step(100, 0, 10s)", NULL, err, sizeof err), 0);
     assert_true(isinf(wl_next_arrival(&r, 10.0, g))); /* zero for good: no hang */
     gsl_rng_free(g);
     const char *bad[] = {"const(-1)", "step(1, 2)", "ramp(1, 2, 5s, 5s)", "diurnal(10, 20, 1s)",
-                         "burst(3)", "trace(\"x.csv\")"};
+                         "burst(3)", "trace(\"/nonexistent/x.csv\")"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_int_equal(wl_rate_parse(&r, bad[i], err, sizeof err), SIM_EINVAL);
+        assert_true(wl_rate_parse(&r, bad[i], NULL, err, sizeof err) < 0);
+}
+
+/* A trace: the rate of each row holds until the next row. */
+static void test_trace_profile(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/uksim-trace-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("time,rate\n10s,100\n30s,400\n# a comment\n50s,0\n", f);
+    fclose(f);
+    char text[300], err[300];
+    snprintf(text, sizeof text, "trace(\"%s\")", path);
+    struct wl_rate r;
+    assert_int_equal(wl_rate_parse(&r, text, NULL, err, sizeof err), 0);
+    assert_true(wl_rate_at(&r, 5) == 0 && wl_rate_at(&r, 10) == 100 && wl_rate_at(&r, 29.9) == 100);
+    assert_true(wl_rate_at(&r, 30) == 400 && wl_rate_at(&r, 60) == 0);
+    assert_true(wl_rate_max(&r) == 400);
+    gsl_rng *g = sim_rng_create(2, "trace");
+    double t = 0;
+    long n1 = 0, n2 = 0, n3 = 0;
+    while ((t = wl_next_arrival(&r, t, g)) < INFINITY) {
+        n1 += t < 10;
+        n2 += t >= 10 && t < 30;
+        n3 += t >= 30;
+    }
+    assert_int_equal(n1, 0);
+    assert_true(labs(n2 - 2000) < 5 * 45); /* Poisson(2000) */
+    assert_true(labs(n3 - 8000) < 5 * 90);  /* Poisson(8000), and nothing after 50 s */
+    gsl_rng_free(g);
+    wl_rate_fini(&r);
+    f = fopen(path, "w");
+    fputs("10s,100\n5s,3\n", f);
+    fclose(f);
+    assert_int_equal(wl_rate_parse(&r, text, NULL, err, sizeof err), SIM_EINVAL);
+    assert_non_null(strstr(err, ":2: times must increase"));
+    wl_rate_fini(&r);
+    remove(path);
 }
 
 int main(void)
@@ -190,6 +230,7 @@ int main(void)
         cmocka_unit_test(test_call_syntax),        cmocka_unit_test(test_distribution_means),
         cmocka_unit_test(test_distribution_errors), cmocka_unit_test(test_empirical),
         cmocka_unit_test(test_rate_profiles),
+        cmocka_unit_test(test_trace_profile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
