@@ -1,6 +1,18 @@
 # SPDX-License-Identifier: MIT
 # The command-line front end.
 bin_PROGRAMS += uksim
-uksim_SOURCES = %reldir%/main.c
+uksim_SOURCES = %reldir%/main.c %reldir%/model_doc.h
+nodist_uksim_SOURCES = %reldir%/model_doc.c
 uksim_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS)
 uksim_LDADD = libuksim.la
+CLEANFILES += %reldir%/model_doc.c
+
+# `uksim help model` prints the model-file reference, compiled in from
+# doc/model.md so that the binary and the document cannot disagree.
+%reldir%/model_doc.c: $(srcdir)/doc/model.md
+	$(AM_V_GEN)$(MKDIR_P) %reldir% && { \
+	  echo '/* Generated from doc/model.md; do not edit. */'; \
+	  echo '#include "cli/model_doc.h"'; \
+	  echo 'const char cli_model_doc[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' $(srcdir)/doc/model.md; \
+	  echo ';'; } >$@.tmp && mv $@.tmp $@

@@ -3,6 +3,7 @@
  * running, 2 bad usage or bad model. Only this file calls exit(). */
 #include "config.h"
 
+#include "cli/model_doc.h"
 #include "models/model.h"
 #include "models/run.h"
 #include "output/summary.h"
@@ -32,12 +33,15 @@ static const char usage_main[] =
     "  run [MODEL]     run a model file (or the built-in model) and write results\n"
     "  check MODEL     validate a model file without running it\n"
     "\n"
+    "  help model      print the model-file reference: every key, its unit and\n"
+    "                  its default\n"
+    "\n"
     "Options:\n"
     "  -h, --help      show this help (uksim COMMAND --help for a command's)\n"
     "  -V, --version   show the version\n"
     "\n"
     "Exit status: 0 done, 1 failed while running, 2 bad usage or bad model.\n"
-    "The model file format is described in doc/model.md.\n";
+    "The model file format: uksim help model (also doc/model.md).\n";
 
 static const char usage_run[] =
     "Usage: uksim run [MODEL] [-o DIR] [--seed N] [--set PATH=VALUE]... [--quiet]\n"
@@ -55,7 +59,7 @@ static const char usage_run[] =
     "  -q, --quiet          print nothing but errors\n"
     "  -h, --help           show this help\n"
     "\n"
-    "Defaults of every model key: doc/model.md.\n";
+    "Defaults of every model key: uksim help model.\n";
 
 static const char usage_check[] =
     "Usage: uksim check MODEL [--set PATH=VALUE]...\n"
@@ -278,6 +282,10 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    if (!strcmp(cmd, "help") && argc > 2 && !strcmp(argv[2], "model")) {
+        fputs(cli_model_doc, stdout);
+        return EXIT_DONE;
+    }
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         fputs(usage_main, stdout);
         return EXIT_DONE;

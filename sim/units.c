@@ -109,7 +109,8 @@ int64_t sim_sec_to_ns(double s)
         return INT64_MAX;
     if (ns <= -9.2e18)
         return INT64_MIN;
-    return (int64_t)llround(ns);
+    /* Round half away from zero, as llround does, without the libm call. */
+    return ns >= 0 ? (int64_t)(ns + 0.5) : -(int64_t)(-ns + 0.5);
 }
 
 static void trim_copy(char *dst, size_t cap, const char *b, const char *e)

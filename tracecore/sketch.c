@@ -9,10 +9,14 @@
 
 static int ilog2(uint64_t v)
 {
+#if defined(__GNUC__)
+    return 63 - __builtin_clzll(v); /* v > 0 here */
+#else
     int e = 0;
     while (v >>= 1)
         e++;
     return e;
+#endif
 }
 
 static unsigned bucket_of(uint64_t v)
