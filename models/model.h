@@ -111,9 +111,18 @@ struct mdl_tracing {
     enum mdl_fold fold;
 };
 
+/* A finite pool of hosts: each instance takes one slot from boot to stop;
+ * instances requested when every slot is taken wait for one, first come
+ * first served. count 0: no limit. */
+struct mdl_hosts {
+    int count;
+    int capacity; /* instance slots per host */
+};
+
 struct mdl_model {
     char *source;      /* file name, or "<built-in>" */
     struct mdl_run run;
+    struct mdl_hosts hosts;
     struct mdl_network net;
     struct mdl_tracing tracing;
     struct mdl_service *services;

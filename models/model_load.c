@@ -380,6 +380,33 @@ static int load_tracing(struct loader *L, const config_setting_t *root)
     return 0;
 }
 
+static int load_hosts(struct loader *L, const config_setting_t *root)
+{
+    static const char *const keys[] = {"count", "capacity", NULL};
+    struct mdl_model *m = L->m;
+    int err;
+    const config_setting_t *g = group_of(L, root, "hosts", &err);
+    if (err || !g)
+        return err;
+    if ((err = check_keys(L, g, "hosts", keys)))
+        return err;
+    long long count = 0, cap = 1;
+    if ((err = get_int(L, g, "count", 1, 10000000, &count)) ||
+        (err = get_int(L, g, "capacity", 1, 100000, &cap)))
+        return err;
+    if (!config_setting_get_member(g, "count"))
+        return fail(L, g, "hosts needs a count");
+    m->hosts.count = (int)count;
+    m->hosts.capacity = (int)cap;
+    long long initial = 0;
+    for (size_t i = 0; i < m->nservices; i++)
+        initial += m->services[i].instances;
+    if (initial > count * cap)
+        return fail(L, g, "the %lld initial instances do not fit on %lld hosts of %lld slots",
+                    initial, count, cap);
+    return 0;
+}
+
 /* Groups of the documented schema that later versions model. */
 static int load_unmodelled_group(struct loader *L, const config_setting_t *root, const char *name,
                                  const char *const *keys)
@@ -1126,13 +1153,14 @@ static int load_config(struct mdl_model *m, config_t *cfg, const char *file,
     for (size_t i = 0; i < noverrides; i++)
         if ((err = apply_override(&L, cfg, overrides[i])))
             return err;
-    static const char *const top[] = {"run",      "network", "tracing", "services",
+    static const char *const top[] = {"run",      "network", "tracing", "services", "hosts",
                                       "workload", "policy",  "slo",     NULL};
     static const char *const policy[] = {"name", "period", "cooldown", NULL};
     static const char *const slo[] = {"latency_p95", "latency_p99", "latency_mean", NULL};
     const config_setting_t *root = config_root_setting(cfg);
     if ((err = check_keys(&L, root, "the model", top)) || (err = load_run(&L, root)) ||
         (err = load_network(&L, root)) || (err = load_services(&L, root)) ||
+        (err = load_hosts(&L, root)) ||
         (err = load_workload(&L, root)) || (err = resolve_class_handlers(&L)) ||
         (err = load_tracing(&L, root)) ||
         (err = load_unmodelled_group(&L, root, "policy", policy)) ||

@@ -71,7 +71,8 @@ struct svc_stats {
 };
 
 enum inst_state {
-    INST_BOOTING,     /* requested, booting */
+    INST_PENDING,     /* requested, waiting for a free host slot */
+    INST_BOOTING,     /* booting on a host */
     INST_REGISTERING, /* booted, not yet known to the balancer */
     INST_READY,
     INST_DRAINING,    /* finishing what it holds, taking nothing new */
@@ -82,7 +83,7 @@ struct svc_instance {
     struct svc_service *svc;
     int index;
     enum inst_state state;
-    int64_t since;                   /* requested (cost counts from here) */
+    int64_t since;                   /* started booting (cost counts from here) */
     int64_t serving_since;           /* ready */
     struct visit *running;           /* on the CPU, or NULL */
     int64_t run_start;               /* when the running burst started */
@@ -158,6 +159,9 @@ struct svc_world {
     size_t nlat, lat_cap;
     uint64_t max_requests;
     struct user *users;               /* closed loop */
+    long host_free;                   /* free host slots; < 0: no host pool */
+    struct svc_instance **pending;    /* instances waiting for a slot, FIFO ring */
+    size_t pending_head, npending, pending_cap;
     /* Time series. */
     int64_t window_ns, win_start;
     struct wt_sketch win_latency;     /* client latencies completed in the window */

@@ -151,13 +151,65 @@ static void instance_booted(struct sim_engine *eng, void *arg)
     sim_schedule_in(in->svc->world->eng, in->svc->discovery_ns, instance_ready, in);
 }
 
+/* Appends in to the world's FIFO of instances waiting for a host slot. */
+static struct svc_instance **xgrow_ring(struct svc_world *w, struct svc_instance *in)
+{
+    if (w->npending == w->pending_cap) {
+        size_t cap = w->pending_cap ? 2 * w->pending_cap : 16;
+        struct svc_instance **r = xmalloc(cap * sizeof *r);
+        for (size_t i = 0; i < w->npending; i++)
+            r[i] = w->pending[(w->pending_head + i) % w->pending_cap];
+        free(w->pending);
+        w->pending = r;
+        w->pending_head = 0;
+        w->pending_cap = cap;
+    }
+    w->pending[(w->pending_head + w->npending++) % w->pending_cap] = in;
+    return w->pending;
+}
+
+/* Puts a requested instance on a host and boots it, or queues it for a slot. */
+static void instance_boot(struct svc_world *w, struct svc_instance *in)
+{
+    if (w->host_free == 0) {
+        if (in->state != INST_PENDING)
+            set_state(in, INST_PENDING);
+        w->pending = xgrow_ring(w, in);
+        return;
+    }
+    if (w->host_free > 0)
+        w->host_free--;
+    int64_t now = sim_now_ns(w->eng);
+    set_state(in, INST_BOOTING);
+    in->since = now;
+    in->serving_since = now;
+    double boot = sim_dist_sample(&in->svc->def->boot, in->svc->rng_boot);
+    sim_schedule_in(w->eng, sim_sec_to_ns(boot), instance_booted, in);
+}
+
 static void instance_stop(struct svc_instance *in)
 {
     struct svc_world *w = in->svc->world;
     int64_t now = sim_now_ns(w->eng);
-    in->svc->st.inst_seconds += after_warmup(w, in->since, now);
-    in->svc->st.serve_seconds += after_warmup(w, in->serving_since, now);
+    bool had_slot = in->state != INST_PENDING;
+    if (had_slot) {
+        in->svc->st.inst_seconds += after_warmup(w, in->since, now);
+        in->svc->st.serve_seconds += after_warmup(w, in->serving_since, now);
+    }
     set_state(in, INST_STOPPED);
+    if (!had_slot || w->host_free < 0)
+        return;
+    w->host_free++;
+    /* The slot goes to the oldest instance still waiting for one. */
+    while (w->npending) {
+        struct svc_instance *next = w->pending[w->pending_head];
+        w->pending_head = (w->pending_head + 1) % w->pending_cap;
+        w->npending--;
+        if (next->state == INST_PENDING) {
+            instance_boot(w, next);
+            break;
+        }
+    }
 }
 
 /* A draining instance stops once it holds nothing. */
@@ -174,21 +226,26 @@ int svc_scale_to(struct svc_world *w, struct svc_service *s, int target)
         target = s->def->min;
     if (target > s->def->max)
         target = s->def->max;
-    int live = s->count[INST_BOOTING] + s->count[INST_REGISTERING] + s->count[INST_READY];
-    for (; live < target; live++) {
-        struct svc_instance *in = instance_new(s, INST_BOOTING);
-        double boot = sim_dist_sample(&s->def->boot, s->rng_boot);
-        sim_schedule_in(w->eng, sim_sec_to_ns(boot), instance_booted, in);
-    }
+    int live = s->count[INST_PENDING] + s->count[INST_BOOTING] + s->count[INST_REGISTERING] +
+               s->count[INST_READY];
+    for (; live < target; live++)
+        instance_boot(w, instance_new(s, INST_PENDING));
     for (; live > target; live--) {
-        /* Drain a booting instance first, else the least loaded ready one. */
+        /* Cancel a waiting or booting instance first (the newest), else
+         * drain the least loaded ready one. */
         struct svc_instance *victim = NULL;
         for (int k = s->ninst - 1; k >= 0; k--) {
             struct svc_instance *in = s->inst[k];
-            if (in->state == INST_BOOTING || in->state == INST_REGISTERING) {
+            if (in->state == INST_PENDING) {
                 victim = in;
                 break;
             }
+        }
+        for (int k = s->ninst - 1; k >= 0 && !victim; k--)
+            if (s->inst[k]->state == INST_BOOTING || s->inst[k]->state == INST_REGISTERING)
+                victim = s->inst[k];
+        for (int k = s->ninst - 1; k >= 0 && !(victim && victim->state != INST_READY); k--) {
+            struct svc_instance *in = s->inst[k];
             if (in->state == INST_READY && (!victim || in->outstanding < victim->outstanding))
                 victim = in;
         }
@@ -207,6 +264,7 @@ int svc_scale_to(struct svc_world *w, struct svc_service *s, int target)
 void svc_world_init_services(struct svc_world *w)
 {
     const struct mdl_model *m = w->model;
+    w->host_free = m->hosts.count > 0 ? (long)m->hosts.count * m->hosts.capacity : -1;
     const struct mdl_tracing *tr = &m->tracing;
     w->nsvcs = m->nservices;
     w->svcs = xcalloc(w->nsvcs, sizeof *w->svcs);
@@ -221,6 +279,8 @@ void svc_world_init_services(struct svc_world *w)
         s->rng_boot = sim_stream(w->eng, name);
         for (int k = 0; k < s->def->instances; k++)
             instance_new(s, INST_READY);
+        if (w->host_free >= 0)
+            w->host_free -= s->def->instances; /* the loader checked that they fit */
         snprintf(name, sizeof name, "svc/%s/compute", s->def->name);
         s->rng_compute = sim_stream(w->eng, name);
         snprintf(name, sizeof name, "svc/%s/lb", s->def->name);
@@ -270,6 +330,7 @@ void svc_world_fini_services(struct svc_world *w)
         free(w->svcs[i].win_callees);
     }
     free(w->svcs);
+    free(w->pending);
 }
 
 /* ---- Balancer ---- */
@@ -827,7 +888,7 @@ void svc_window_flush(struct svc_world *w)
             .t_end = sim_ns_to_sec(now),
             .svc = (int)i,
             .ready = s->count[INST_READY],
-            .booting = s->count[INST_BOOTING] + s->count[INST_REGISTERING],
+            .booting = s->count[INST_PENDING] + s->count[INST_BOOTING] + s->count[INST_REGISTERING],
             .draining = s->count[INST_DRAINING],
             .utilization = s->win_serving > 0 ? s->win_busy / s->win_serving : NAN,
             .arrivals = s->win_arrivals,

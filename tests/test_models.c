@@ -287,6 +287,28 @@ static void test_link_queueing_is_md1(void **state)
     assert_true(fabs(m - theory) <= h && h < 0.05 * theory);
 }
 
+/* A full host pool: a scale-out waits until another service frees a slot. */
+static void test_host_pool_holds_starts(void **state)
+{
+    (void)state;
+    const char *text = "run = { duration = \"20s\"; };\n"
+                       "hosts = { count = 1; capacity = 2; };\n"
+                       "services = (\n"
+                       "  { name = \"a\"; boot = \"const(1s)\";\n"
+                       "    scale_at = ( { at = \"5s\"; instances = 2; } );\n"
+                       "    handler = ( { compute = \"exp(1ms)\"; }, { call = \"b\"; p = 0.5; } ); },\n"
+                       "  { name = \"b\"; scale_at = ( { at = \"10s\"; instances = 0; } );\n"
+                       "    handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
+                       "workload = { rate = \"const(50)\"; };\n";
+    struct run_summary s;
+    run_text(text, 8, &s);
+    /* a's second instance waited from 5 s until b's instance stopped at about
+     * 10 s: it costs from 10 s on, not from 5 s. */
+    assert_true(fabs(s.svcs[0].instance_seconds - 30.0) < 0.1);
+    assert_true(fabs(s.svcs[1].instance_seconds - 10.0) < 0.1);
+    run_summary_fini(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_classes_route_by_class),
         cmocka_unit_test(test_zones_and_bandwidth),
         cmocka_unit_test(test_link_queueing_is_md1),
+        cmocka_unit_test(test_host_pool_holds_starts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
