@@ -119,9 +119,35 @@ struct mdl_hosts {
     int capacity; /* instance slots per host */
 };
 
+/* One policy parameter as written: a number, or a duration in seconds. */
+struct mdl_param {
+    char *key;
+    double value;
+    int line;
+};
+
+/* policy = { name = "hpa"; period = "15s"; cooldown = "30s"; <param> = ...; } */
+struct mdl_policy {
+    char *name;        /* NULL: no policy (the instance counts stay as written) */
+    double period;     /* s between decisions */
+    double cooldown;   /* s after a change to a service before the next one */
+    struct mdl_param *params; /* the policy's own keys */
+    size_t nparams;
+    int line;
+};
+
+/* slo = { latency_p95 = "50ms"; } : targets for the client-observed latency
+ * (0: none). max_utilization sets the demand used by the elasticity metrics. */
+struct mdl_slo {
+    double latency_p95, latency_p99, latency_mean;
+    double max_utilization;
+};
+
 struct mdl_model {
     char *source;      /* file name, or "<built-in>" */
     struct mdl_run run;
+    struct mdl_policy policy;
+    struct mdl_slo slo;
     struct mdl_hosts hosts;
     struct mdl_network net;
     struct mdl_tracing tracing;

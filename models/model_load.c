@@ -41,25 +41,6 @@ __attribute__((format(printf, 3, 4))) static int fail(struct loader *L, const co
     return sim_diag_set(L->d, SIM_ECONFIG, L->file, line, "%s", msg);
 }
 
-static void warn(struct loader *L, const config_setting_t *s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void warn(struct loader *L, const config_setting_t *s, const char *fmt, ...)
-{
-    char msg[480], full[800];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    int line = s ? (int)config_setting_source_line(s) : 0;
-    if (line > 0)
-        snprintf(full, sizeof full, "%s:%d: warning: %s", L->file, line, msg);
-    else
-        snprintf(full, sizeof full, "%s: warning: %s", L->file, msg);
-    struct mdl_model *m = L->m;
-    m->warnings = xrealloc(m->warnings, (m->nwarnings + 1) * sizeof *m->warnings);
-    m->warnings[m->nwarnings++] = xstrdup(full);
-}
-
 /* Rejects members of group g not named in allowed (NULL-terminated). */
 static int check_keys(struct loader *L, const config_setting_t *g, const char *what,
                       const char *const *allowed)
@@ -408,16 +389,83 @@ static int load_hosts(struct loader *L, const config_setting_t *root)
 }
 
 /* Groups of the documented schema that later versions model. */
-static int load_unmodelled_group(struct loader *L, const config_setting_t *root, const char *name,
-                                 const char *const *keys)
+static int load_policy(struct loader *L, const config_setting_t *root)
 {
+    struct mdl_policy *p = &L->m->policy;
+    p->period = 15.0; /* Kubernetes HPA's sync period */
+    p->cooldown = 0.0;
     int err;
-    const config_setting_t *g = group_of(L, root, name, &err);
+    const config_setting_t *g = group_of(L, root, "policy", &err);
     if (err || !g)
         return err;
-    if ((err = check_keys(L, g, name, keys)))
+    p->line = (int)config_setting_source_line(g);
+    const char *name = NULL;
+    const config_setting_t *where;
+    if ((err = get_string(L, g, "name", &name, &where)))
         return err;
-    warn(L, g, "the \"%s\" group is not modelled yet and has no effect", name);
+    if (!name)
+        return fail(L, g, "policy needs a name, e.g. name = \"hpa\";");
+    p->name = xstrdup(name);
+    if ((err = get_duration(L, g, "period", &p->period)) ||
+        (err = get_duration(L, g, "cooldown", &p->cooldown)))
+        return err;
+    if (!(p->period > 0))
+        return fail(L, config_setting_get_member(g, "period"), "period must be > 0");
+    int n = config_setting_length(g);
+    p->params = xcalloc((size_t)n + 1, sizeof *p->params);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
+        const char *key = config_setting_name(e);
+        if (!strcmp(key, "name") || !strcmp(key, "period") || !strcmp(key, "cooldown"))
+            continue;
+        struct mdl_param *q = &p->params[p->nparams];
+        int t = config_setting_type(e);
+        if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+            q->value = (double)config_setting_get_int64(e);
+        else if (t == CONFIG_TYPE_FLOAT)
+            q->value = config_setting_get_float(e);
+        else if (t == CONFIG_TYPE_BOOL)
+            q->value = config_setting_get_bool(e);
+        else if (t == CONFIG_TYPE_STRING) {
+            if (sim_parse_duration(config_setting_get_string(e), &q->value))
+                return fail(L, e, "policy %s: \"%s\" is not a number or a duration", key,
+                            config_setting_get_string(e));
+        } else
+            return fail(L, e, "policy %s must be a number, a duration or a boolean", key);
+        if (!isfinite(q->value))
+            return fail(L, e, "policy %s is not a finite number", key);
+        q->key = xstrdup(key);
+        q->line = (int)config_setting_source_line(e);
+        p->nparams++;
+    }
+    return 0;
+}
+
+static int load_slo(struct loader *L, const config_setting_t *root)
+{
+    static const char *const keys[] = {"latency_p95", "latency_p99", "latency_mean",
+                                       "max_utilization", NULL};
+    struct mdl_slo *o = &L->m->slo;
+    o->max_utilization = 0.8;
+    int err;
+    const config_setting_t *g = group_of(L, root, "slo", &err);
+    if (err || !g)
+        return err;
+    if ((err = check_keys(L, g, "slo", keys)) ||
+        (err = get_duration(L, g, "latency_p95", &o->latency_p95)) ||
+        (err = get_duration(L, g, "latency_p99", &o->latency_p99)) ||
+        (err = get_duration(L, g, "latency_mean", &o->latency_mean)))
+        return err;
+    const config_setting_t *mu = config_setting_get_member(g, "max_utilization");
+    if (mu) {
+        int t = config_setting_type(mu);
+        if (t != CONFIG_TYPE_FLOAT && t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+            return fail(L, mu, "max_utilization must be a number in (0, 1]");
+        o->max_utilization = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(mu)
+                                                    : (double)config_setting_get_int64(mu);
+        if (!(o->max_utilization > 0 && o->max_utilization <= 1))
+            return fail(L, mu, "max_utilization must be in (0, 1]");
+    }
     return 0;
 }
 
@@ -1155,16 +1203,13 @@ static int load_config(struct mdl_model *m, config_t *cfg, const char *file,
             return err;
     static const char *const top[] = {"run",      "network", "tracing", "services", "hosts",
                                       "workload", "policy",  "slo",     NULL};
-    static const char *const policy[] = {"name", "period", "cooldown", NULL};
-    static const char *const slo[] = {"latency_p95", "latency_p99", "latency_mean", NULL};
     const config_setting_t *root = config_root_setting(cfg);
     if ((err = check_keys(&L, root, "the model", top)) || (err = load_run(&L, root)) ||
         (err = load_network(&L, root)) || (err = load_services(&L, root)) ||
         (err = load_hosts(&L, root)) ||
         (err = load_workload(&L, root)) || (err = resolve_class_handlers(&L)) ||
         (err = load_tracing(&L, root)) ||
-        (err = load_unmodelled_group(&L, root, "policy", policy)) ||
-        (err = load_unmodelled_group(&L, root, "slo", slo)))
+        (err = load_policy(&L, root)) || (err = load_slo(&L, root)))
         return err;
     return 0;
 }
@@ -1257,6 +1302,10 @@ void mdl_model_fini(struct mdl_model *m)
         sim_dist_fini(&m->workload.classes[i].size);
     }
     free(m->workload.classes);
+    for (size_t i = 0; i < m->policy.nparams; i++)
+        free(m->policy.params[i].key);
+    free(m->policy.params);
+    free(m->policy.name);
     sim_dist_fini(&m->workload.think);
     wl_rate_fini(&m->workload.rate);
     for (size_t i = 0; i < m->nwarnings; i++)

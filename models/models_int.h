@@ -19,6 +19,24 @@ struct svc_instance;
 struct svc_service;
 struct user;
 
+/* Statistics are gathered twice over: per time-series window and per policy
+ * decision period. */
+enum { ACC_SERIES, ACC_POLICY, NACC };
+
+struct svc_acc {
+    struct wt_window win;             /* the tracing core's statistics */
+    struct wt_callee_stats *callees;
+    uint64_t arrivals, completions;
+    double busy;                      /* CPU-busy seconds */
+    double serving;                   /* instance-seconds ready or draining */
+};
+
+struct client_acc {
+    int64_t start;
+    struct wt_sketch lat;             /* latencies of requests completed */
+    uint64_t sent, completed;
+};
+
 /* What ends the burst a visit runs on the CPU. */
 enum burst_end { BURST_YIELD, BURST_CALL, BURST_REPLY };
 
@@ -122,13 +140,10 @@ struct svc_service {
     int *callee_local;                /* by service index; -1: not called */
     int *callee_global;               /* by local index */
     int ncallees;
-    /* The current time-series window (all instances merged). */
-    struct wt_window win;
-    struct wt_callee_stats *win_callees;
-    uint64_t win_arrivals, win_completions;
-    double win_busy;                  /* CPU-busy seconds in the window */
-    double win_serving;               /* instance-seconds ready or draining in it */
+    /* The current time-series window and policy period (instances merged). */
+    struct svc_acc acc[NACC];
     int64_t serving_mark;             /* last change of the serving count */
+    int64_t last_arrival;             /* of a visit, for idle timeouts */
 };
 
 /* Per call edge, for measured traced calls. */
@@ -163,9 +178,8 @@ struct svc_world {
     struct svc_instance **pending;    /* instances waiting for a slot, FIFO ring */
     size_t pending_head, npending, pending_cap;
     /* Time series. */
-    int64_t window_ns, win_start;
-    struct wt_sketch win_latency;     /* client latencies completed in the window */
-    uint64_t win_sent, win_completed;
+    int64_t window_ns;
+    struct client_acc cacc[NACC];
     struct run_window_row *rows;
     size_t nrows, rows_cap;
     struct run_client_row *crows;
@@ -186,6 +200,10 @@ void svc_close_busy(struct svc_world *w, int64_t now);
 /* Closes the current time-series window at the current time, appending one
  * row per service, and opens the next. */
 void svc_window_flush(struct svc_world *w);
+/* Starts accumulator k afresh at the current time (after reading it). */
+void svc_acc_reset(struct svc_world *w, int k);
+/* Adds running bursts and serving time up to now into accumulator k. */
+void svc_acc_close(struct svc_world *w, int k);
 /* Starts or drains instances of service s so that those booting or ready
  * number target (within the service's min and max). Returns the new target. */
 int svc_scale_to(struct svc_world *w, struct svc_service *s, int target);

@@ -55,8 +55,10 @@ void run_client_reply(struct svc_world *w, struct visit *v)
 {
     struct sim_engine *eng = w->eng;
     int64_t lat = sim_now_ns(eng) - v->t_sent;
-    w->win_completed++;
-    wt_sketch_add(&w->win_latency, (uint64_t)lat);
+    for (int k = 0; k < NACC; k++) {
+        w->cacc[k].completed++;
+        wt_sketch_add(&w->cacc[k].lat, (uint64_t)lat);
+    }
     if (v->measured) {
         w->lat = xgrow(w->lat, &w->lat_cap, w->nlat + 1, sizeof *w->lat);
         w->lat[w->nlat++] = sim_ns_to_sec(sim_now_ns(eng) - v->t_sent);
@@ -92,7 +94,8 @@ static void send_request(struct svc_world *w, uint32_t user)
     v->bytes = cls->size.kind == SIM_DIST_CONST ? cls->size.p1
                                                 : sim_dist_sample(&cls->size, w->rng_class);
     w->sent += v->measured;
-    w->win_sent++;
+    for (int k = 0; k < NACC; k++)
+        w->cacc[k].sent++;
     svc_send(w, v, &w->svcs[cls->entry], wl->zone, NULL);
 }
 
@@ -231,7 +234,8 @@ int run_model(const struct mdl_model *m, uint64_t seed, struct run_summary *out)
     w.window_ns = sim_sec_to_ns(m->run.window);
     if (w.window_ns < 1)
         w.window_ns = 1;
-    wt_sketch_init(&w.win_latency);
+    for (int k = 0; k < NACC; k++)
+        wt_sketch_init(&w.cacc[k].lat);
     if (w.window_ns <= sim_sec_to_ns(m->run.duration))
         sim_schedule(w.eng, w.window_ns, window_tick, &w);
     if (m->workload.kind == WL_OPEN) {

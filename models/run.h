@@ -39,6 +39,7 @@ struct run_window_row {
     double t_start, t_end;   /* s */
     int svc;                 /* index into svcs */
     int ready, booting, draining; /* instances at the window's end */
+    double serving;          /* mean instances ready or draining over the window */
     double utilization;      /* busy / serving time in the window */
     uint64_t arrivals, completions;
     double p50, p95, p99;    /* of the service's total per visit, s */

@@ -85,7 +85,9 @@ static int serving(const struct svc_service *s)
 static void serving_mark(struct svc_service *s)
 {
     int64_t now = sim_now_ns(s->world->eng);
-    s->win_serving += serving(s) * sim_ns_to_sec(now - s->serving_mark);
+    double add = serving(s) * sim_ns_to_sec(now - s->serving_mark);
+    for (int k = 0; k < NACC; k++)
+        s->acc[k].serving += add;
     s->serving_mark = now;
 }
 
@@ -314,8 +316,11 @@ void svc_world_init_services(struct svc_world *w)
                 }
             }
         }
-        s->win_callees = xcalloc(s->ncallees ? (size_t)s->ncallees : 1, sizeof *s->win_callees);
-        wt_window_init(&s->win, 0, 0, s->win_callees, (uint32_t)s->ncallees);
+        for (int k = 0; k < NACC; k++) {
+            s->acc[k].callees =
+                xcalloc(s->ncallees ? (size_t)s->ncallees : 1, sizeof *s->acc[k].callees);
+            wt_window_init(&s->acc[k].win, 0, 0, s->acc[k].callees, (uint32_t)s->ncallees);
+        }
     }
 }
 
@@ -327,7 +332,8 @@ void svc_world_fini_services(struct svc_world *w)
         free(w->svcs[i].inst);
         free(w->svcs[i].callee_local);
         free(w->svcs[i].callee_global);
-        free(w->svcs[i].win_callees);
+        for (int k = 0; k < NACC; k++)
+            free(w->svcs[i].acc[k].callees);
     }
     free(w->svcs);
     free(w->pending);
@@ -494,9 +500,11 @@ static unsigned end_hooks(const struct visit *v)
 /* Adds the part of [from, to) after warm-up to the service's busy time. */
 static void add_busy(struct svc_world *w, struct svc_service *s, int64_t from, int64_t to)
 {
-    int64_t wf = from < w->win_start ? w->win_start : from;
-    if (to > wf)
-        s->win_busy += sim_ns_to_sec(to - wf);
+    for (int k = 0; k < NACC; k++) {
+        int64_t start = w->cacc[k].start, wf = from < start ? start : from;
+        if (to > wf)
+            s->acc[k].busy += sim_ns_to_sec(to - wf);
+    }
     if (from < w->warmup_ns)
         from = w->warmup_ns;
     if (to > from)
@@ -764,7 +772,9 @@ static void accept(struct svc_instance *in, struct visit *v)
 static void svc_deliver(struct svc_service *s, struct visit *v)
 {
     v->svc = s;
-    s->win_arrivals++;
+    for (int k = 0; k < NACC; k++)
+        s->acc[k].arrivals++;
+    s->last_arrival = sim_now_ns(s->world->eng);
     struct svc_instance *in = lb_pick(s);
     if (in)
         accept(in, v);
@@ -797,9 +807,11 @@ static void visit_leave(struct svc_world *w, struct visit *v)
     struct svc_instance *in = v->inst;
     struct svc_service *s = v->svc;
     in->outstanding--;
-    s->win_completions++;
-    if (v->wt.sampled)
-        wt_window_add(&s->win, &v->wt);
+    for (int k = 0; k < NACC; k++) {
+        s->acc[k].completions++;
+        if (v->wt.sampled)
+            wt_window_add(&s->acc[k].win, &v->wt);
+    }
     /* The tracing core's books close: every hook came in order, and its
      * total (= cpu + local wait + call time) spans arrival to reply. */
     assert(!v->wt.sampled || v->wt.errors == 0);
@@ -845,12 +857,11 @@ static void dispatch_queued(struct svc_service *s)
 
 /* ---- Time series ---- */
 
-static double mean_calls(const struct svc_service *s, int remote)
+static double mean_calls(const struct svc_acc *a, int ncallees, int remote)
 {
     uint64_t n = 0, sum = 0;
-    for (int i = 0; i < s->ncallees; i++) {
-        const struct wt_sketch *k =
-            remote ? &s->win_callees[i].remote_wait : &s->win_callees[i].net_wait;
+    for (int i = 0; i < ncallees; i++) {
+        const struct wt_sketch *k = remote ? &a->callees[i].remote_wait : &a->callees[i].net_wait;
         n += k->n;
         sum += k->sum;
     }
@@ -867,57 +878,79 @@ static double mean_or_nan(const struct wt_sketch *k)
     return k->n ? wt_sketch_mean(k) * 1e-9 : NAN;
 }
 
-void svc_window_flush(struct svc_world *w)
+void svc_acc_close(struct svc_world *w, int k)
 {
-    int64_t now = sim_now_ns(w->eng);
-    if (now <= w->win_start)
-        return;
+    int64_t now = sim_now_ns(w->eng), start = w->cacc[k].start;
     for (size_t i = 0; i < w->nsvcs; i++) {
         struct svc_service *s = &w->svcs[i];
         serving_mark(s);
-        for (int k = 0; k < s->ninst; k++)
-            if (s->inst[k]->running) {
-                int64_t from = s->inst[k]->run_start;
-                s->win_busy += sim_ns_to_sec(now - (from < w->win_start ? w->win_start : from));
+        for (int j = 0; j < s->ninst; j++)
+            if (s->inst[j]->running) {
+                int64_t from = s->inst[j]->run_start;
+                s->acc[k].busy += sim_ns_to_sec(now - (from < start ? start : from));
             }
+    }
+}
+
+void svc_acc_reset(struct svc_world *w, int k)
+{
+    int64_t now = sim_now_ns(w->eng);
+    for (size_t i = 0; i < w->nsvcs; i++) {
+        struct svc_service *s = &w->svcs[i];
+        struct svc_acc *a = &s->acc[k];
+        wt_window_init(&a->win, ns(now), ns(now), a->callees, (uint32_t)s->ncallees);
+        a->arrivals = a->completions = 0;
+        a->busy = a->serving = 0;
+    }
+    struct client_acc *c = &w->cacc[k];
+    wt_sketch_init(&c->lat);
+    c->sent = c->completed = 0;
+    c->start = now;
+}
+
+void svc_window_flush(struct svc_world *w)
+{
+    int64_t now = sim_now_ns(w->eng);
+    struct client_acc *c = &w->cacc[ACC_SERIES];
+    if (now <= c->start)
+        return;
+    svc_acc_close(w, ACC_SERIES);
+    for (size_t i = 0; i < w->nsvcs; i++) {
+        struct svc_service *s = &w->svcs[i];
+        const struct svc_acc *a = &s->acc[ACC_SERIES];
         w->rows = xgrow(w->rows, &w->rows_cap, w->nrows + 1, sizeof *w->rows);
         struct run_window_row *r = &w->rows[w->nrows++];
-        const struct wt_window *win = &s->win;
+        const struct wt_window *win = &a->win;
         *r = (struct run_window_row){
-            .t_start = sim_ns_to_sec(w->win_start),
+            .t_start = sim_ns_to_sec(c->start),
             .t_end = sim_ns_to_sec(now),
             .svc = (int)i,
             .ready = s->count[INST_READY],
             .booting = s->count[INST_PENDING] + s->count[INST_BOOTING] + s->count[INST_REGISTERING],
             .draining = s->count[INST_DRAINING],
-            .utilization = s->win_serving > 0 ? s->win_busy / s->win_serving : NAN,
-            .arrivals = s->win_arrivals,
-            .completions = s->win_completions,
+            .serving = a->serving / sim_ns_to_sec(now - c->start),
+            .utilization = a->serving > 0 ? a->busy / a->serving : NAN,
+            .arrivals = a->arrivals,
+            .completions = a->completions,
             .p50 = q_or_nan(&win->total, 0.50),
             .p95 = q_or_nan(&win->total, 0.95),
             .p99 = q_or_nan(&win->total, 0.99),
             .cpu = mean_or_nan(&win->cpu),
             .local_wait = mean_or_nan(&win->local_wait),
             .call_time = mean_or_nan(&win->call_time),
-            .network_wait = mean_calls(s, 0),
-            .remote_wait = mean_calls(s, 1),
+            .network_wait = mean_calls(a, s->ncallees, 0),
+            .remote_wait = mean_calls(a, s->ncallees, 1),
         };
-        wt_window_init(&s->win, ns(now), ns(now + w->window_ns), s->win_callees,
-                       (uint32_t)s->ncallees);
-        s->win_arrivals = s->win_completions = 0;
-        s->win_busy = s->win_serving = 0;
     }
     w->crows = xgrow(w->crows, &w->crows_cap, w->ncrows + 1, sizeof *w->crows);
     w->crows[w->ncrows++] = (struct run_client_row){
-        .t_start = sim_ns_to_sec(w->win_start),
+        .t_start = sim_ns_to_sec(c->start),
         .t_end = sim_ns_to_sec(now),
-        .sent = w->win_sent,
-        .completed = w->win_completed,
-        .p50 = q_or_nan(&w->win_latency, 0.50),
-        .p95 = q_or_nan(&w->win_latency, 0.95),
-        .p99 = q_or_nan(&w->win_latency, 0.99),
+        .sent = c->sent,
+        .completed = c->completed,
+        .p50 = q_or_nan(&c->lat, 0.50),
+        .p95 = q_or_nan(&c->lat, 0.95),
+        .p99 = q_or_nan(&c->lat, 0.99),
     };
-    wt_sketch_init(&w->win_latency);
-    w->win_sent = w->win_completed = 0;
-    w->win_start = now;
+    svc_acc_reset(w, ACC_SERIES);
 }

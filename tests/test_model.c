@@ -180,20 +180,30 @@ static void test_missing_file(void **state)
     assert_non_null(strstr(d.msg, "No such file"));
 }
 
-static void test_unmodelled_keys_warn(void **state)
+static void test_policy_and_slo(void **state)
 {
     (void)state;
     struct mdl_model m;
     struct sim_diag d = {0};
     const char *text = "services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); } );\n"
                        "slo = { latency_p95 = \"50ms\"; };\n"
-                       "workload = { rate = \"const(1)\"; };\npolicy = { name = \"hpa\"; };\n";
-    assert_int_equal(mdl_load_string(&m, text, "w.cfg", NULL, 0, &d), 0);
-    assert_int_equal(m.nwarnings, 2);
-    assert_non_null(strstr(m.warnings[0], "w.cfg:4: warning"));
-    assert_non_null(strstr(m.warnings[0], "policy"));
-    assert_non_null(strstr(m.warnings[1], "w.cfg:2: warning"));
+                       "workload = { rate = \"const(1)\"; };\n"
+                       "policy = { name = \"hpa\"; period = \"10s\";\n target = 0.6; window = \"2min\"; };\n";
+    assert_int_equal(mdl_load_string(&m, text, "p.cfg", NULL, 0, &d), 0);
+    assert_string_equal(m.policy.name, "hpa");
+    assert_true(m.policy.period == 10.0);
+    assert_int_equal(m.policy.nparams, 2);
+    assert_string_equal(m.policy.params[0].key, "target");
+    assert_true(m.policy.params[0].value == 0.6 && m.policy.params[0].line == 5);
+    assert_true(m.policy.params[1].value == 120.0);
+    assert_true(m.slo.latency_p95 == 0.05 && m.slo.max_utilization == 0.8);
+    assert_int_equal(m.nwarnings, 0);
     mdl_model_fini(&m);
+    const char *bad = "services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+                      "workload = { rate = \"const(1)\"; };\n"
+                      "policy = { name = \"hpa\";\n target = \"fast\"; };\n";
+    assert_int_not_equal(mdl_load_string(&m, bad, "p.cfg", NULL, 0, &d), 0);
+    assert_int_equal(d.line, 4);
 }
 
 int main(void)
@@ -204,7 +214,7 @@ int main(void)
         cmocka_unit_test(test_builtin_default_loads),
         cmocka_unit_test(test_bad_models_name_line_and_reason),
         cmocka_unit_test(test_missing_file),
-        cmocka_unit_test(test_unmodelled_keys_warn),
+        cmocka_unit_test(test_policy_and_slo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
