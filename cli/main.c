@@ -7,6 +7,7 @@
 #include "models/model.h"
 #include "models/run.h"
 #include "output/summary.h"
+#include "policies/policy.h"
 #include "output/timeseries.h"
 #include "sim/err.h"
 #include "sim/xalloc.h"
@@ -35,6 +36,7 @@ static const char usage_main[] =
     "\n"
     "  help model      print the model-file reference: every key, its unit and\n"
     "                  its default\n"
+    "  help policies   list the scaling policies and their parameters\n"
     "\n"
     "Options:\n"
     "  -h, --help      show this help (uksim COMMAND --help for a command's)\n"
@@ -199,6 +201,14 @@ static int cmd_run(int argc, char **argv)
         return rc;
     }
     uint64_t seed = a.have_seed ? a.seed : m.run.seed;
+    struct pol_control pc;
+    struct sim_diag pd = {0};
+    if (pol_control_init(&pc, &m, &pd)) {
+        print_diag(&pd);
+        mdl_model_fini(&m);
+        free(a.sets);
+        return EXIT_USAGE;
+    }
     int e = make_dirs(a.outdir);
     if (e) {
         fprintf(stderr, "uksim: %s: cannot create output directory: %s\n", a.outdir, strerror(e));
@@ -208,7 +218,8 @@ static int cmd_run(int argc, char **argv)
     }
     double t0 = wall_now();
     struct run_summary s;
-    int err = run_model(&m, seed, &s);
+    int err = run_model_ctl(&m, seed, pc.ops ? &pc.ctl : NULL, &s);
+    pol_control_fini(&pc);
     double wall = wall_now() - t0;
     if (err) {
         fprintf(stderr, "uksim: run failed: %s\n", sim_strerror(err));
@@ -266,8 +277,16 @@ static int cmd_check(int argc, char **argv)
     struct mdl_model m;
     rc = load(&a, &m);
     if (!rc) {
-        if (!a.quiet)
-            printf("%s: ok (%zu services)\n", m.source, m.nservices);
+        struct pol_control pc;
+        struct sim_diag pd = {0};
+        if (pol_control_init(&pc, &m, &pd)) {
+            print_diag(&pd);
+            rc = EXIT_USAGE;
+        } else if (!a.quiet) {
+            printf("%s: ok (%zu services%s%s)\n", m.source, m.nservices,
+                   pc.ops ? ", policy " : "", pc.ops ? pc.ops->name : "");
+        }
+        pol_control_fini(&pc);
         mdl_model_fini(&m);
     }
     free(a.sets);
@@ -284,6 +303,15 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "help") && argc > 2 && !strcmp(argv[2], "model")) {
         fputs(cli_model_doc, stdout);
+        return EXIT_DONE;
+    }
+    if (!strcmp(cmd, "help") && argc > 2 && !strcmp(argv[2], "policies")) {
+        size_t n;
+        const struct pol_ops *const *all = pol_all(&n);
+        printf("Policies (policy = { name = \"...\"; period = \"15s\"; cooldown = \"0s\"; "
+               "<param> = ...; }):\n");
+        for (size_t i = 0; i < n; i++)
+            printf("  %-13s %s\n", all[i]->name, all[i]->summary);
         return EXIT_DONE;
     }
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {

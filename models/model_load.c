@@ -695,7 +695,7 @@ static int load_service(struct loader *L, const config_setting_t *s, struct mdl_
     if ((err = get_int(L, s, "instances", 0, 1000000, &v)))
         return err;
     svc->instances = (int)v;
-    v = 0;
+    v = svc->instances > 0; /* as Kubernetes' minReplicas: 1, unless starting from zero */
     if ((err = get_int(L, s, "min", 0, 1000000, &v)))
         return err;
     svc->min = (int)v;

@@ -18,6 +18,7 @@
 struct svc_instance;
 struct svc_service;
 struct user;
+struct control;
 
 /* Statistics are gathered twice over: per time-series window and per policy
  * decision period. */
@@ -85,6 +86,7 @@ struct svc_stats {
     double nic_wait;        /* ground truth sum over measured visits */
     double busy;            /* CPU-busy seconds after warm-up */
     double inst_seconds;    /* requested -> stopped, after warm-up */
+    uint64_t scale_ups, scale_downs;
     double serve_seconds;   /* ready -> stopped, after warm-up */
 };
 
@@ -174,6 +176,7 @@ struct svc_world {
     size_t nlat, lat_cap;
     uint64_t max_requests;
     struct user *users;               /* closed loop */
+    struct control *control;          /* the policy loop, or NULL */
     long host_free;                   /* free host slots; < 0: no host pool */
     struct svc_instance **pending;    /* instances waiting for a slot, FIFO ring */
     size_t pending_head, npending, pending_cap;
@@ -209,6 +212,12 @@ void svc_acc_close(struct svc_world *w, int k);
 int svc_scale_to(struct svc_world *w, struct svc_service *s, int target);
 /* Instances of s booting, ready or draining. */
 int svc_count(const struct svc_service *s, enum inst_state st);
+
+/* control.c: the policy loop. */
+void ctl_start(struct svc_world *w, const struct run_control *ctl);
+void ctl_stop(struct svc_world *w);
+/* A request reached service s, which has no instance at all. */
+void ctl_demand(struct svc_world *w, struct svc_service *s);
 
 /* net.c: one-way delay of a message of `bytes` from zone `from` to zone `to`,
  * leaving over instance link's egress link (NULL: an uncongested link). */

@@ -190,6 +190,8 @@ static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_
         o->call_time = mean_or_nan(s->st.call, s->st.traced);
         o->nic_wait = mean_or_nan(s->st.nic_wait, s->st.visits);
         o->instance_seconds = s->st.inst_seconds;
+        o->scale_ups = s->st.scale_ups;
+        o->scale_downs = s->st.scale_downs;
         o->utilization = s->st.serve_seconds > 0 ? s->st.busy / s->st.serve_seconds : NAN;
     }
     for (size_t i = 0; i < w->nsvcs * w->nsvcs; i++)
@@ -209,6 +211,12 @@ static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_
 }
 
 int run_model(const struct mdl_model *m, uint64_t seed, struct run_summary *out)
+{
+    return run_model_ctl(m, seed, NULL, out);
+}
+
+int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_control *ctl,
+                  struct run_summary *out)
 {
     memset(out, 0, sizeof *out);
     struct svc_world w = {0};
@@ -249,6 +257,7 @@ int run_model(const struct mdl_model *m, uint64_t seed, struct run_summary *out)
             user_thinks(&w, u); /* users start after a first think time */
         }
     }
+    ctl_start(&w, ctl);
     struct sim_run_opts opts = {
         .until_ns = sim_sec_to_ns(m->run.duration),
         .max_events = m->run.max_events,
@@ -263,6 +272,7 @@ int run_model(const struct mdl_model *m, uint64_t seed, struct run_summary *out)
     out->crows = w.crows;
     out->ncrows = w.ncrows;
     sim_engine_destroy(w.eng);
+    ctl_stop(&w);
     svc_world_fini_services(&w);
     while (w.chunks) {
         struct visit_chunk *c = w.chunks;

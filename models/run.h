@@ -8,6 +8,7 @@
 #define MODELS_RUN_H
 
 #include "models/model.h"
+#include "models/view.h"
 
 #include <stdint.h>
 
@@ -24,6 +25,7 @@ struct run_svc_summary {
                                  replies sat unread in NIC rings, s */
     double utilization;       /* busy CPU time / instance time */
     double instance_seconds;  /* summed over instances, measured period */
+    uint64_t scale_ups, scale_downs; /* changes made by the controller */
 };
 
 struct run_edge_summary {
@@ -72,9 +74,23 @@ struct run_summary {
     size_t ncrows;
 };
 
+/* A controller the run consults: every period it gets a view and returns
+ * targets; demand (optional) is asked when a request reaches a service with
+ * no instance at all, and returns a target for it (or -1). */
+struct run_control {
+    double period;   /* s */
+    double cooldown; /* s */
+    void (*decide)(void *ctx, const struct pol_view *v, struct pol_action *a);
+    int (*demand)(void *ctx, const struct pol_view *v, int svc);
+    void *ctx;
+};
+
 /* Runs m with the given seed to its stop condition and fills out.
  * Returns 0, or a negative code from sim/err.h. */
 int run_model(const struct mdl_model *m, uint64_t seed, struct run_summary *out);
+/* The same under a controller (ctl may be NULL). */
+int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_control *ctl,
+                  struct run_summary *out);
 void run_summary_fini(struct run_summary *s);
 
 #endif

@@ -776,10 +776,15 @@ static void svc_deliver(struct svc_service *s, struct visit *v)
         s->acc[k].arrivals++;
     s->last_arrival = sim_now_ns(s->world->eng);
     struct svc_instance *in = lb_pick(s);
-    if (in)
+    if (in) {
         accept(in, v);
-    else
-        q_push(&s->q_head, &s->q_tail, v);
+        return;
+    }
+    q_push(&s->q_head, &s->q_tail, v);
+    if (s->count[INST_PENDING] + s->count[INST_BOOTING] + s->count[INST_REGISTERING] +
+            s->count[INST_READY] ==
+        0)
+        ctl_demand(s->world, s);
 }
 
 static void reply_arrived(struct sim_engine *eng, void *arg)

@@ -86,6 +86,8 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
         json_object_set_new(o, "nic_wait", num(v->nic_wait));
         json_object_set_new(o, "utilization", num(v->utilization));
         json_object_set_new(o, "instance_seconds", num(v->instance_seconds));
+        json_object_set_new(o, "scale_ups", json_integer((json_int_t)v->scale_ups));
+        json_object_set_new(o, "scale_downs", json_integer((json_int_t)v->scale_downs));
         json_object_set_new(svcs, v->name, o);
     }
     json_object_set_new(root, "services", svcs);

@@ -297,7 +297,7 @@ static void test_host_pool_holds_starts(void **state)
                        "  { name = \"a\"; boot = \"const(1s)\";\n"
                        "    scale_at = ( { at = \"5s\"; instances = 2; } );\n"
                        "    handler = ( { compute = \"exp(1ms)\"; }, { call = \"b\"; p = 0.5; } ); },\n"
-                       "  { name = \"b\"; scale_at = ( { at = \"10s\"; instances = 0; } );\n"
+                       "  { name = \"b\"; min = 0; scale_at = ( { at = \"10s\"; instances = 0; } );\n"
                        "    handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
                        "workload = { rate = \"const(50)\"; };\n";
     struct run_summary s;

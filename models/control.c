@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/* models/control.c: the control loop. Every period it closes the policy
+ * accumulators into a read-only view (models/view.h), asks the controller
+ * for targets, and applies them through svc_scale_to() with the boot and
+ * discovery delays of the instances' platform. A change to a service is
+ * ignored within `cooldown` of the previous one. */
+#include "models/models_int.h"
+
+#include "sim/units.h"
+#include "sim/xalloc.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct control {
+    const struct run_control *ctl;
+    struct pol_svc_view *views;
+    int **callees;
+    double **net, **rem;
+    int *target;
+    int64_t *last_change;
+    int64_t period_start;
+};
+
+static double per_s(uint64_t n, double secs) { return secs > 0 ? (double)n / secs : NAN; }
+
+static double ns_mean(const struct wt_sketch *k) { return k->n ? wt_sketch_mean(k) * 1e-9 : NAN; }
+
+/* Builds the view of the period that started at c->period_start. */
+static void build_view(struct svc_world *w, struct control *c, struct pol_view *v)
+{
+    int64_t now = sim_now_ns(w->eng);
+    double secs = sim_ns_to_sec(now - c->period_start);
+    svc_acc_close(w, ACC_POLICY);
+    for (size_t i = 0; i < w->nsvcs; i++) {
+        struct svc_service *s = &w->svcs[i];
+        const struct svc_acc *a = &s->acc[ACC_POLICY];
+        struct pol_svc_view *sv = &c->views[i];
+        for (int j = 0; j < s->ncallees; j++) {
+            c->net[i][j] = ns_mean(&a->callees[j].net_wait);
+            c->rem[i][j] = ns_mean(&a->callees[j].remote_wait);
+        }
+        struct wt_verdict_opts o;
+        wt_verdict_opts_init(&o);
+        struct wt_window_verdict wv = wt_window_verdict(&a->win, &o);
+        uint64_t queued = 0;
+        for (struct visit *q = s->q_head; q; q = q->next)
+            queued++;
+        *sv = (struct pol_svc_view){
+            .name = s->def->name,
+            .ready = s->count[INST_READY],
+            .booting = s->count[INST_PENDING] + s->count[INST_BOOTING] + s->count[INST_REGISTERING],
+            .draining = s->count[INST_DRAINING],
+            .min = s->def->min,
+            .max = s->def->max,
+            .utilization = a->serving > 0 ? a->busy / a->serving : NAN,
+            .arrival_rate = per_s(a->arrivals, secs),
+            .completion_rate = per_s(a->completions, secs),
+            .cpu = ns_mean(&a->win.cpu),
+            .latency_mean = ns_mean(&a->win.total),
+            .latency_p95 = a->win.total.n ? wt_sketch_quantile(&a->win.total, 0.95) * 1e-9 : NAN,
+            .local_wait = ns_mean(&a->win.local_wait),
+            .ncallees = s->ncallees,
+            .callees = c->callees[i],
+            .net_wait = c->net[i],
+            .remote_wait = c->rem[i],
+            .traced = a->win.requests,
+            .verdict = wv.kind,
+            .verdict_callee = (wv.kind == WT_VERDICT_LINK || wv.kind == WT_VERDICT_DELEGATE)
+                                  ? s->callee_global[wv.callee]
+                                  : -1,
+            .verdict_wait = (double)wv.wait_ns * 1e-9,
+            .queued = queued,
+            .idle = sim_ns_to_sec(now - s->last_arrival),
+            .since_change = sim_ns_to_sec(now - c->last_change[i]),
+        };
+    }
+    const struct client_acc *ca = &w->cacc[ACC_POLICY];
+    *v = (struct pol_view){
+        .now = sim_ns_to_sec(now),
+        .period = secs,
+        .nsvcs = (int)w->nsvcs,
+        .svcs = c->views,
+        .root = w->model->workload.classes[0].entry,
+        .client_rate = per_s(ca->sent, secs),
+        .client_mean = ca->lat.n ? wt_sketch_mean(&ca->lat) * 1e-9 : NAN,
+        .client_p95 = ca->lat.n ? wt_sketch_quantile(&ca->lat, 0.95) * 1e-9 : NAN,
+        .slo_p95 = w->model->slo.latency_p95,
+    };
+}
+
+static void apply(struct svc_world *w, struct control *c, size_t i, int target)
+{
+    struct svc_service *s = &w->svcs[i];
+    if (target < 0)
+        return;
+    int live = s->count[INST_PENDING] + s->count[INST_BOOTING] + s->count[INST_REGISTERING] +
+               s->count[INST_READY];
+    int64_t now = sim_now_ns(w->eng);
+    int clamped = target < s->def->min ? s->def->min : target > s->def->max ? s->def->max : target;
+    if (clamped == live)
+        return;
+    if (now - c->last_change[i] < sim_sec_to_ns(c->ctl->cooldown) && c->last_change[i] > 0)
+        return;
+    svc_scale_to(w, s, clamped);
+    c->last_change[i] = now;
+    if (clamped > live)
+        s->st.scale_ups++;
+    else
+        s->st.scale_downs++;
+}
+
+static void tick(struct sim_engine *eng, void *arg)
+{
+    struct svc_world *w = arg;
+    struct control *c = w->control;
+    struct pol_view v;
+    build_view(w, c, &v);
+    for (size_t i = 0; i < w->nsvcs; i++)
+        c->target[i] = -1;
+    struct pol_action a = {c->target};
+    c->ctl->decide(c->ctl->ctx, &v, &a);
+    for (size_t i = 0; i < w->nsvcs; i++)
+        apply(w, c, i, c->target[i]);
+    svc_acc_reset(w, ACC_POLICY);
+    c->period_start = sim_now_ns(eng);
+    int64_t next = c->period_start + sim_sec_to_ns(c->ctl->period);
+    if (next <= sim_sec_to_ns(w->model->run.duration))
+        sim_schedule(eng, next, tick, w);
+}
+
+void ctl_demand(struct svc_world *w, struct svc_service *s)
+{
+    struct control *c = w->control;
+    if (!c || !c->ctl->demand)
+        return;
+    struct pol_view v;
+    build_view(w, c, &v);
+    int t = c->ctl->demand(c->ctl->ctx, &v, s->index);
+    /* On demand means now: the cooldown does not hold a cold start back. */
+    if (t > 0 && t >= s->def->min) {
+        int live = s->count[INST_PENDING] + s->count[INST_BOOTING] +
+                   s->count[INST_REGISTERING] + s->count[INST_READY];
+        if (t > live) {
+            svc_scale_to(w, s, t);
+            c->last_change[s->index] = sim_now_ns(w->eng);
+            s->st.scale_ups++;
+        }
+    }
+}
+
+void ctl_start(struct svc_world *w, const struct run_control *ctl)
+{
+    if (!ctl)
+        return;
+    struct control *c = xcalloc(1, sizeof *c);
+    size_t n = w->nsvcs;
+    c->ctl = ctl;
+    c->views = xcalloc(n, sizeof *c->views);
+    c->callees = xcalloc(n, sizeof *c->callees);
+    c->net = xcalloc(n, sizeof *c->net);
+    c->rem = xcalloc(n, sizeof *c->rem);
+    c->target = xcalloc(n, sizeof *c->target);
+    c->last_change = xcalloc(n, sizeof *c->last_change);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = w->svcs[i].ncallees ? (size_t)w->svcs[i].ncallees : 1;
+        c->callees[i] = xcalloc(k, sizeof **c->callees);
+        memcpy(c->callees[i], w->svcs[i].callee_global,
+               (size_t)w->svcs[i].ncallees * sizeof **c->callees);
+        c->net[i] = xcalloc(k, sizeof **c->net);
+        c->rem[i] = xcalloc(k, sizeof **c->rem);
+    }
+    w->control = c;
+    int64_t first = sim_sec_to_ns(ctl->period);
+    if (first <= sim_sec_to_ns(w->model->run.duration))
+        sim_schedule(w->eng, first, tick, w);
+}
+
+void ctl_stop(struct svc_world *w)
+{
+    struct control *c = w->control;
+    if (!c)
+        return;
+    for (size_t i = 0; i < w->nsvcs; i++) {
+        free(c->callees[i]);
+        free(c->net[i]);
+        free(c->rem[i]);
+    }
+    free(c->callees);
+    free(c->net);
+    free(c->rem);
+    free(c->views);
+    free(c->target);
+    free(c->last_change);
+    free(c);
+    w->control = NULL;
+}

@@ -1,0 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Scaling policies behind one interface (policies/policy.h).
+libuksim_la_SOURCES += %reldir%/policy.h %reldir%/policies_int.h %reldir%/registry.c \
+	%reldir%/static.c %reldir%/threshold.c %reldir%/hpa.c %reldir%/latency_slo.c \
+	%reldir%/wait_local.c %reldir%/wait_central.c %reldir%/jit.c
