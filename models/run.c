@@ -5,6 +5,8 @@
  * kept). */
 #include "models/models_int.h"
 
+#include "models/elastic.h"
+
 #include "sim/units.h"
 #include "sim/xalloc.h"
 
@@ -271,6 +273,7 @@ int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_con
     out->nrows = w.nrows;
     out->crows = w.crows;
     out->ncrows = w.ncrows;
+    el_compute(m, out, w.lat, w.nlat); /* w.lat is sorted by summarise() */
     sim_engine_destroy(w.eng);
     ctl_stop(&w);
     svc_world_fini_services(&w);

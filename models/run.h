@@ -26,6 +26,11 @@ struct run_svc_summary {
     double utilization;       /* busy CPU time / instance time */
     double instance_seconds;  /* summed over instances, measured period */
     uint64_t scale_ups, scale_downs; /* changes made by the controller */
+    /* Elasticity over the windows after warm-up (models/elastic.h), in %: */
+    double theta_u, theta_o;  /* under-/over-provisioning accuracy */
+    double tau_u, tau_o;      /* under-/over-provisioning timeshare */
+    double instability;       /* share of time supply and demand move apart */
+    double jitter;            /* (supply changes - demand changes) per minute */
 };
 
 struct run_edge_summary {
@@ -42,6 +47,7 @@ struct run_window_row {
     int svc;                 /* index into svcs */
     int ready, booting, draining; /* instances at the window's end */
     double serving;          /* mean instances ready or draining over the window */
+    int demand;              /* instances the offered load needs (models/elastic.h) */
     double utilization;      /* busy / serving time in the window */
     uint64_t arrivals, completions;
     double p50, p95, p99;    /* of the service's total per visit, s */
@@ -72,6 +78,15 @@ struct run_summary {
     size_t nrows;
     struct run_client_row *crows;
     size_t ncrows;
+    /* Means of the services' elasticity metrics. */
+    double theta_u, theta_o, tau_u, tau_o, instability, jitter;
+    /* SLO (NaN without a latency_p95 target): */
+    double slo_windows_violated; /* share of windows with p95 above target */
+    double slo_requests_over;    /* share of measured requests above target */
+    /* For a step(r0, r1, t) load: s from the step until supply first meets
+     * demand everywhere, and until the p95 stays within the SLO; NaN: never
+     * or not a step. */
+    double step_to_scale_out, step_to_slo_recovery;
 };
 
 /* A controller the run consults: every period it gets a view and returns

@@ -88,6 +88,14 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
         json_object_set_new(o, "instance_seconds", num(v->instance_seconds));
         json_object_set_new(o, "scale_ups", json_integer((json_int_t)v->scale_ups));
         json_object_set_new(o, "scale_downs", json_integer((json_int_t)v->scale_downs));
+        json_t *el = json_object();
+        json_object_set_new(el, "theta_u", num(v->theta_u));
+        json_object_set_new(el, "theta_o", num(v->theta_o));
+        json_object_set_new(el, "tau_u", num(v->tau_u));
+        json_object_set_new(el, "tau_o", num(v->tau_o));
+        json_object_set_new(el, "instability", num(v->instability));
+        json_object_set_new(el, "jitter", num(v->jitter));
+        json_object_set_new(o, "elasticity", el);
         json_object_set_new(svcs, v->name, o);
     }
     json_object_set_new(root, "services", svcs);
@@ -104,6 +112,25 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
         json_object_set_new(edges, key, o);
     }
     json_object_set_new(root, "edges", edges);
+
+    json_t *el = json_object();
+    json_object_set_new(el, "theta_u", num(s->theta_u));
+    json_object_set_new(el, "theta_o", num(s->theta_o));
+    json_object_set_new(el, "tau_u", num(s->tau_u));
+    json_object_set_new(el, "tau_o", num(s->tau_o));
+    json_object_set_new(el, "instability", num(s->instability));
+    json_object_set_new(el, "jitter", num(s->jitter));
+    json_object_set_new(root, "elasticity", el);
+    json_t *slo = json_object();
+    json_object_set_new(slo, "windows_violated", num(s->slo_windows_violated));
+    json_object_set_new(slo, "requests_over", num(s->slo_requests_over));
+    json_object_set_new(slo, "step_to_scale_out", num(s->step_to_scale_out));
+    json_object_set_new(slo, "step_to_slo_recovery", num(s->step_to_slo_recovery));
+    json_object_set_new(root, "slo", slo);
+    double cost = 0;
+    for (size_t i = 0; i < s->nsvcs; i++)
+        cost += s->svcs[i].instance_seconds;
+    json_object_set_new(root, "instance_seconds", num(cost));
 
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(root);

@@ -53,12 +53,12 @@ static int write_file(const char *dir, const char *name, struct buf *b, struct s
 int out_timeseries_write(const struct run_summary *s, const char *dir, struct sim_diag *d)
 {
     struct buf b = {0};
-    put(&b, "t_start,t_end,service,ready,booting,draining,utilization,arrivals,completions,"
-            "p50,p95,p99,cpu,local_wait,call_time,network_wait,remote_wait\n");
+    put(&b, "t_start,t_end,service,ready,booting,draining,serving,demand,utilization,arrivals,"
+            "completions,p50,p95,p99,cpu,local_wait,call_time,network_wait,remote_wait\n");
     for (size_t i = 0; i < s->nrows; i++) {
         const struct run_window_row *r = &s->rows[i];
-        put(&b, "%.9g,%.9g,%s,%d,%d,%d", r->t_start, r->t_end, s->svcs[r->svc].name, r->ready,
-            r->booting, r->draining);
+        put(&b, "%.9g,%.9g,%s,%d,%d,%d,%.9g,%d", r->t_start, r->t_end, s->svcs[r->svc].name,
+            r->ready, r->booting, r->draining, r->serving, r->demand);
         num(&b, r->utilization);
         put(&b, ",%llu,%llu", (unsigned long long)r->arrivals,
             (unsigned long long)r->completions);

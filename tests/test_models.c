@@ -2,6 +2,7 @@
 /* tests/test_models.c: behaviour of the service models that queueing theory
  * does not cover: instance lifecycle and cost accounting, cold starts. */
 #include "models/model.h"
+#include "models/elastic.h"
 #include "models/run.h"
 
 #include <setjmp.h>
@@ -309,6 +310,53 @@ static void test_host_pool_holds_starts(void **state)
     run_summary_fini(&s);
 }
 
+/* The SPEC metrics on a scripted supply against a known demand: 100 req/s of
+ * 10 ms at 80% utilization need 2 instances; supply is 1 for 10 s, then 3. */
+static void test_elasticity_metrics(void **state)
+{
+    (void)state;
+    const char *text = "run = { duration = \"20s\"; window = \"1s\"; };\n"
+                       "slo = { latency_p95 = \"1s\"; };\n"
+                       "services = ( { name = \"s\"; boot = \"const(0)\"; max = 3;\n"
+                       "  scale_at = ( { at = \"10s\"; instances = 3; } );\n"
+                       "  handler = ( { compute = \"const(10ms)\"; } ); } );\n"
+                       "workload = { rate = \"const(100)\"; };\n";
+    struct run_summary s;
+    run_text(text, 9, &s);
+    for (size_t r = 0; r < s.nrows; r++)
+        assert_int_equal(s.rows[r].demand, 2);
+    const struct run_svc_summary *o = &s.svcs[0];
+    assert_true(fabs(o->theta_u - 25.0) < 1e-9); /* (2-1)/2 for half the time */
+    assert_true(fabs(o->theta_o - 25.0) < 1e-9); /* (3-2)/2 for the other half */
+    assert_true(fabs(o->tau_u - 50.0) < 1e-9);
+    assert_true(fabs(o->tau_o - 50.0) < 1e-9);
+    assert_true(fabs(o->instability - 5.0) < 1e-9); /* one window of 20 */
+    assert_true(fabs(o->jitter - 3.0) < 1e-9);      /* one supply change in 1/3 min */
+    run_summary_fini(&s);
+}
+
+/* Expected visits and CPU per request follow probabilities and picks. */
+static void test_expected_load(void **state)
+{
+    (void)state;
+    const char *text = "services = (\n"
+                       "  { name = \"a\"; handler = ( { compute = \"2ms\"; p = 0.5; },\n"
+                       "      { call = \"b\"; p = 0.3; }, { call = (\"b\", \"c\"); pick = (1, 3); } ); },\n"
+                       "  { name = \"b\"; handler = ( { compute = \"1ms\"; }, { call = \"c\"; } ); },\n"
+                       "  { name = \"c\"; handler = ( { compute = \"exp(4ms)\"; } ); } );\n"
+                       "workload = { rate = \"const(1)\"; };\n";
+    struct mdl_model m;
+    struct sim_diag d = {0};
+    assert_int_equal(mdl_load_string(&m, text, "x", NULL, 0, &d), 0);
+    double v[3], c[3];
+    el_expected_load(&m, v, c);
+    assert_true(fabs(v[0] - 1) < 1e-12);
+    assert_true(fabs(v[1] - (0.3 + 0.25)) < 1e-12);
+    assert_true(fabs(v[2] - (0.55 + 0.75)) < 1e-12); /* through b, and picked directly */
+    assert_true(fabs(c[0] - 0.001) < 1e-12 && fabs(c[2] - 0.004) < 1e-12);
+    mdl_model_fini(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +370,8 @@ int main(void)
         cmocka_unit_test(test_zones_and_bandwidth),
         cmocka_unit_test(test_link_queueing_is_md1),
         cmocka_unit_test(test_host_pool_holds_starts),
+        cmocka_unit_test(test_elasticity_metrics),
+        cmocka_unit_test(test_expected_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/* models/elastic.c: demand from the model, and the elasticity and SLO
+ * metrics from the time series. The accuracy metrics divide by demand,
+ * which we take as at least 1 instance; instability uses the two-sided form
+ * (supply and demand changing in different directions), jitter counts
+ * changes of the ready count and of demand between windows. */
+#include "models/elastic.h"
+
+#include "sim/xalloc.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct mdl_handler handler_for(const struct mdl_service *s, size_t cls)
+{
+    if (s->by_class && s->by_class[cls].nsteps)
+        return s->by_class[cls];
+    return (struct mdl_handler){s->steps, s->nsteps};
+}
+
+/* Expected visits to each service from one visit of service s (class c),
+ * memoised in row[s] (a vector over services); done[s] marks it. */
+static const double *expand(const struct mdl_model *m, size_t c, int s, double *rows, char *done)
+{
+    size_t n = m->nservices;
+    double *r = &rows[(size_t)s * n];
+    if (done[s])
+        return r;
+    done[s] = 1;
+    memset(r, 0, n * sizeof *r);
+    r[s] = 1;
+    struct mdl_handler h = handler_for(&m->services[s], c);
+    for (size_t k = 0; k < h.nsteps; k++) {
+        const struct mdl_step *st = &h.steps[k];
+        if (st->kind != MDL_STEP_CALL)
+            continue;
+        for (size_t j = 0; j < st->ncallees; j++) {
+            double w = st->p;
+            if (st->pick)
+                w *= st->pick[j] - (j ? st->pick[j - 1] : 0);
+            const double *sub = expand(m, c, st->callees[j], rows, done);
+            for (size_t i = 0; i < n; i++)
+                r[i] += w * sub[i];
+        }
+    }
+    return r;
+}
+
+void el_expected_load(const struct mdl_model *m, double *visits, double *cpu)
+{
+    size_t n = m->nservices;
+    double *rows = xmalloc(n * n * sizeof *rows);
+    char *done = xmalloc(n);
+    for (size_t c = 0; c < m->workload.nclasses; c++) {
+        memset(done, 0, n);
+        const double *r = expand(m, c, m->workload.classes[c].entry, rows, done);
+        for (size_t s = 0; s < n; s++) {
+            visits[c * n + s] = r[s];
+            struct mdl_handler h = handler_for(&m->services[s], c);
+            double sum = 0;
+            for (size_t k = 0; k < h.nsteps; k++)
+                if (h.steps[k].kind == MDL_STEP_COMPUTE)
+                    sum += h.steps[k].p * h.steps[k].compute.mean;
+            cpu[c * n + s] = sum;
+        }
+    }
+    free(rows);
+    free(done);
+}
+
+/* Mean offered request rate over [a, b). */
+static double offered_rate(const struct mdl_model *m, const struct run_client_row *cr)
+{
+    const struct wl_spec *wl = &m->workload;
+    double a = cr->t_start, b = cr->t_end;
+    if (wl->kind == WL_CLOSED || !(b > a))
+        return b > a ? (double)cr->sent / (b - a) : 0;
+    enum { STEPS = 64 };
+    double sum = 0;
+    for (int i = 0; i < STEPS; i++)
+        sum += wl_rate_at(&wl->rate, a + (b - a) * (i + 0.5) / STEPS);
+    return sum / STEPS;
+}
+
+static int sgn(double x) { return (x > 0) - (x < 0); }
+
+void el_compute(const struct mdl_model *m, struct run_summary *s, const double *lat, size_t n)
+{
+    size_t ns = m->nservices, nc = m->workload.nclasses;
+    double *visits = xmalloc(nc * ns * sizeof *visits), *cpu = xmalloc(nc * ns * sizeof *cpu);
+    el_expected_load(m, visits, cpu);
+    double umax = m->slo.max_utilization > 0 ? m->slo.max_utilization : 0.8;
+    /* Rows are by window, then service; client rows by window. */
+    for (size_t r = 0; r < s->nrows; r++) {
+        struct run_window_row *row = &s->rows[r];
+        const struct run_client_row *cr = &s->crows[r / ns];
+        double rate = offered_rate(m, cr), work = 0;
+        for (size_t c = 0; c < nc; c++)
+            work += rate * m->workload.classes[c].share * visits[c * ns + (size_t)row->svc] *
+                    cpu[c * ns + (size_t)row->svc];
+        row->demand = work > 0 ? (int)ceil(work / umax - 1e-9) : 0;
+        if (work > 0 && row->demand < 1)
+            row->demand = 1;
+    }
+    free(visits);
+    free(cpu);
+    double warm = m->run.warmup;
+    for (size_t i = 0; i < ns; i++) {
+        struct run_svc_summary *o = &s->svcs[i];
+        double T = 0, tu = 0, to = 0, au = 0, ao = 0, inst = 0;
+        int es = 0, ed = 0;
+        const struct run_window_row *prev = NULL;
+        for (size_t r = i; r < s->nrows; r += ns) {
+            const struct run_window_row *row = &s->rows[r];
+            if (row->t_start < warm)
+                continue;
+            double dt = row->t_end - row->t_start, d = row->demand, sup = row->serving;
+            double dd = d > 1 ? d : 1;
+            T += dt;
+            au += fmax(d - sup, 0) / dd * dt;
+            ao += fmax(sup - d, 0) / dd * dt;
+            tu += (d > sup + 1e-9) * dt;
+            to += (sup > d + 1e-9) * dt;
+            if (prev) {
+                int ds = row->ready - prev->ready, ddm = row->demand - prev->demand;
+                es += ds != 0;
+                ed += ddm != 0;
+                inst += (abs(sgn(ds) - sgn(ddm)) > 0) * dt;
+            }
+            prev = row;
+        }
+        o->theta_u = T > 0 ? 100 * au / T : NAN;
+        o->theta_o = T > 0 ? 100 * ao / T : NAN;
+        o->tau_u = T > 0 ? 100 * tu / T : NAN;
+        o->tau_o = T > 0 ? 100 * to / T : NAN;
+        o->instability = T > 0 ? 100 * inst / T : NAN;
+        o->jitter = T > 0 ? (es - ed) / (T / 60.0) : NAN;
+    }
+#define MEAN_OF(field)                                                                             \
+    do {                                                                                           \
+        double acc = 0;                                                                            \
+        for (size_t i = 0; i < ns; i++)                                                            \
+            acc += s->svcs[i].field;                                                               \
+        s->field = ns ? acc / (double)ns : NAN;                                                    \
+    } while (0)
+    MEAN_OF(theta_u);
+    MEAN_OF(theta_o);
+    MEAN_OF(tau_u);
+    MEAN_OF(tau_o);
+    MEAN_OF(instability);
+    MEAN_OF(jitter);
+#undef MEAN_OF
+    double slo = m->slo.latency_p95;
+    s->slo_windows_violated = s->slo_requests_over = NAN;
+    s->step_to_scale_out = s->step_to_slo_recovery = NAN;
+    if (slo > 0) {
+        size_t w = 0, bad = 0;
+        for (size_t r = 0; r < s->ncrows; r++) {
+            if (s->crows[r].t_start < warm || !s->crows[r].completed)
+                continue;
+            w++;
+            bad += s->crows[r].p95 > slo;
+        }
+        s->slo_windows_violated = w ? (double)bad / (double)w : NAN;
+        size_t over = 0;
+        for (size_t k = n; k > 0 && lat[k - 1] > slo; k--)
+            over++;
+        s->slo_requests_over = n ? (double)over / (double)n : NAN;
+    }
+    if (m->workload.kind == WL_OPEN && m->workload.rate.kind == WL_RATE_STEP) {
+        double t_step = m->workload.rate.p[2];
+        for (size_t r = 0; r < s->ncrows; r++) {
+            if (s->crows[r].t_end <= t_step)
+                continue;
+            bool ok = true;
+            for (size_t i = 0; i < ns && r * ns + i < s->nrows; i++)
+                ok = ok && s->rows[r * ns + i].serving >= s->rows[r * ns + i].demand;
+            if (ok && s->rows[r * ns].t_start >= t_step) {
+                s->step_to_scale_out = s->crows[r].t_end - t_step;
+                break;
+            }
+        }
+        if (slo > 0) {
+            /* The first window after the step from which every later window
+             * with completions meets the SLO. */
+            size_t first = s->ncrows;
+            for (size_t r = s->ncrows; r-- > 0;) {
+                if (s->crows[r].t_start < t_step)
+                    break;
+                if (s->crows[r].completed && s->crows[r].p95 > slo)
+                    break;
+                first = r;
+            }
+            if (first < s->ncrows)
+                s->step_to_slo_recovery = s->crows[first].t_start - t_step;
+        }
+    }
+}
