@@ -13,6 +13,7 @@
 #include "sim/xalloc.h"
 
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <gsl/gsl_errno.h>
 #include <stdbool.h>
@@ -48,9 +49,11 @@ static const char usage_main[] =
 static const char usage_run[] =
     "Usage: uksim run [MODEL] [-o DIR] [--seed N] [--set PATH=VALUE]... [--quiet]\n"
     "\n"
-    "Runs MODEL (a libconfig model file; without it, the built-in three-tier\n"
-    "model) and writes DIR/summary.json, and the per-window time series\n"
-    "DIR/services.csv and DIR/requests.csv.\n"
+    "Runs MODEL (a libconfig model file) and writes DIR/summary.json, and the\n"
+    "per-window time series DIR/services.csv and DIR/requests.csv.\n"
+    "Without MODEL: the built-in scenario, TeaStore under a load step run with\n"
+    "the hpa and wait-local policies on the same arrivals, compared in a table;\n"
+    "results in DIR/hpa and DIR/wait-local.\n"
     "\n"
     "  -o, --output DIR     directory for results (default: uksim-out)\n"
     "  -s, --seed N         master seed (overrides run.seed)\n"
@@ -127,7 +130,7 @@ static int parse_args(int argc, char **argv, const char *cmd, struct run_args *a
         {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->outdir = "uksim-out";
-    a->sets = xcalloc((size_t)argc, sizeof *a->sets);
+    a->sets = xcalloc((size_t)argc + 1, sizeof *a->sets); /* + one override of our own */
     *help = false;
     opterr = 0;
     optind = 1;
@@ -184,6 +187,149 @@ static double wall_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* What the default scenario's table shows of one run. */
+struct column {
+    const char *policy;
+    double p95, violated, cost, scale_out, recovery, tau_u, tau_o;
+    uint64_t completed;
+};
+
+/* Loads the model (with one extra override if given), runs it and writes
+ * DIR's outputs. col (may be NULL) receives the figures for a table.
+ * Returns an exit status. */
+static int run_one(struct run_args *a, const char *extra, const char *outdir, bool verbose,
+                   struct column *col)
+{
+    if (extra)
+        a->sets[a->nsets++] = extra;
+    struct mdl_model m;
+    int rc = load(a, &m);
+    if (extra)
+        a->nsets--;
+    if (rc)
+        return rc;
+    uint64_t seed = a->have_seed ? a->seed : m.run.seed;
+    struct pol_control pc;
+    struct sim_diag d = {0};
+    if (pol_control_init(&pc, &m, &d)) {
+        print_diag(&d);
+        mdl_model_fini(&m);
+        return EXIT_USAGE;
+    }
+    int e = make_dirs(outdir);
+    if (e) {
+        fprintf(stderr, "uksim: %s: cannot create output directory: %s\n", outdir, strerror(e));
+        pol_control_fini(&pc);
+        mdl_model_fini(&m);
+        return EXIT_USAGE;
+    }
+    double t0 = wall_now();
+    struct run_summary s;
+    int err = run_model_ctl(&m, seed, pc.ops ? &pc.ctl : NULL, &s);
+    pol_control_fini(&pc);
+    double wall = wall_now() - t0;
+    if (err) {
+        fprintf(stderr, "uksim: run failed: %s\n", sim_strerror(err));
+        mdl_model_fini(&m);
+        return EXIT_RUNFAIL;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/summary.json", outdir);
+    rc = EXIT_DONE;
+    if (out_summary_write(&s, a->no_timing ? -1.0 : wall, path, &d) ||
+        out_timeseries_write(&s, outdir, &d)) {
+        print_diag(&d);
+        rc = EXIT_RUNFAIL;
+    } else if (verbose) {
+        printf("%s, seed %llu: %llu requests completed in %.1f s simulated (%.2f s wall, "
+               "%llu events)\n",
+               m.source, (unsigned long long)seed, (unsigned long long)s.completed,
+               s.measured_seconds, wall, (unsigned long long)s.events);
+        if (s.completed)
+            printf("latency  mean %.3f ms  p50 %.3f ms  p95 %.3f ms  p99 %.3f ms\n",
+                   s.lat_mean * 1e3, s.lat_p50 * 1e3, s.lat_p95 * 1e3, s.lat_p99 * 1e3);
+        else
+            printf("latency  no measured request completed (overloaded, or warm-up too long?)\n");
+        printf("%-16s %10s %10s %10s %10s %6s %9s\n", "service", "cpu ms", "wait ms", "call ms",
+               "visits", "util", "inst-s");
+        for (size_t i = 0; i < s.nsvcs; i++)
+            printf("%-16s %10.3f %10.3f %10.3f %10llu %6.2f %9.0f\n", s.svcs[i].name,
+                   s.svcs[i].cpu * 1e3, s.svcs[i].local_wait * 1e3, s.svcs[i].call_time * 1e3,
+                   (unsigned long long)s.svcs[i].visits, s.svcs[i].utilization,
+                   s.svcs[i].instance_seconds);
+        printf("wrote %s, %s/services.csv, %s/requests.csv\n", path, outdir, outdir);
+    }
+    if (col) {
+        double cost = 0;
+        for (size_t i = 0; i < s.nsvcs; i++)
+            cost += s.svcs[i].instance_seconds;
+        *col = (struct column){col->policy, s.lat_p95, s.slo_windows_violated, cost,
+                               s.step_to_scale_out, s.step_to_slo_recovery, s.tau_u, s.tau_o,
+                               s.completed};
+    }
+    run_summary_fini(&s);
+    mdl_model_fini(&m);
+    return rc;
+}
+
+static void cell(double v, const char *fmt, double scale)
+{
+    char buf[32];
+    if (isnan(v))
+        snprintf(buf, sizeof buf, "-");
+    else
+        snprintf(buf, sizeof buf, fmt, v * scale);
+    printf(" %14s", buf);
+}
+
+/* The built-in scenario: TeaStore under a load step, once with Kubernetes'
+ * HPA and once with decentralised wait-based scaling, on the same random
+ * streams (common random numbers), side by side. */
+static int run_scenario(struct run_args *a)
+{
+    struct column col[2] = {{.policy = "hpa"}, {.policy = "wait-local"}};
+    static const char *const sets[2] = {"policy.name=hpa", "policy.name=wait-local"};
+    if (!a->quiet)
+        printf("TeaStore (topologies/teastore.cfg) under a load step, with two policies on the "
+               "same arrivals:\n");
+    for (int k = 0; k < 2; k++) {
+        char dir[4200];
+        snprintf(dir, sizeof dir, "%s/%s", a->outdir, col[k].policy);
+        int rc = run_one(a, sets[k], dir, false, &col[k]);
+        if (rc)
+            return rc;
+    }
+    if (a->quiet)
+        return EXIT_DONE;
+    printf("%-32s %14s %14s\n", "", col[0].policy, col[1].policy);
+    printf("%-32s", "requests completed");
+    for (int k = 0; k < 2; k++)
+        printf(" %14llu", (unsigned long long)col[k].completed);
+    printf("\n%-32s", "p95 latency (ms)");
+    for (int k = 0; k < 2; k++)
+        cell(col[k].p95, "%.1f", 1e3);
+    printf("\n%-32s", "windows over the p95 SLO (%)");
+    for (int k = 0; k < 2; k++)
+        cell(col[k].violated, "%.1f", 100);
+    printf("\n%-32s", "instance-seconds (cost)");
+    for (int k = 0; k < 2; k++)
+        cell(col[k].cost, "%.0f", 1);
+    printf("\n%-32s", "step -> enough instances (s)");
+    for (int k = 0; k < 2; k++)
+        cell(col[k].scale_out, "%.0f", 1);
+    printf("\n%-32s", "step -> SLO met for good (s)");
+    for (int k = 0; k < 2; k++)
+        cell(col[k].recovery, "%.0f", 1);
+    printf("\n%-32s", "under-provisioned time (%)");
+    for (int k = 0; k < 2; k++)
+        cell(col[k].tau_u, "%.1f", 1);
+    printf("\n%-32s", "over-provisioned time (%)");
+    for (int k = 0; k < 2; k++)
+        cell(col[k].tau_o, "%.1f", 1);
+    printf("\nresults in %s/hpa and %s/wait-local\n", a->outdir, a->outdir);
+    return EXIT_DONE;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     struct run_args a;
@@ -195,66 +341,7 @@ static int cmd_run(int argc, char **argv)
         free(a.sets);
         return rc;
     }
-    struct mdl_model m;
-    if ((rc = load(&a, &m))) {
-        free(a.sets);
-        return rc;
-    }
-    uint64_t seed = a.have_seed ? a.seed : m.run.seed;
-    struct pol_control pc;
-    struct sim_diag pd = {0};
-    if (pol_control_init(&pc, &m, &pd)) {
-        print_diag(&pd);
-        mdl_model_fini(&m);
-        free(a.sets);
-        return EXIT_USAGE;
-    }
-    int e = make_dirs(a.outdir);
-    if (e) {
-        fprintf(stderr, "uksim: %s: cannot create output directory: %s\n", a.outdir, strerror(e));
-        mdl_model_fini(&m);
-        free(a.sets);
-        return EXIT_USAGE;
-    }
-    double t0 = wall_now();
-    struct run_summary s;
-    int err = run_model_ctl(&m, seed, pc.ops ? &pc.ctl : NULL, &s);
-    pol_control_fini(&pc);
-    double wall = wall_now() - t0;
-    if (err) {
-        fprintf(stderr, "uksim: run failed: %s\n", sim_strerror(err));
-        mdl_model_fini(&m);
-        free(a.sets);
-        return EXIT_RUNFAIL;
-    }
-    char path[4200];
-    snprintf(path, sizeof path, "%s/summary.json", a.outdir);
-    struct sim_diag d = {0};
-    rc = EXIT_DONE;
-    if (out_summary_write(&s, a.no_timing ? -1.0 : wall, path, &d) ||
-        out_timeseries_write(&s, a.outdir, &d)) {
-        print_diag(&d);
-        rc = EXIT_RUNFAIL;
-    } else if (!a.quiet) {
-        printf("%s, seed %llu: %llu requests completed in %.1f s simulated (%.2f s wall, "
-               "%llu events)\n",
-               m.source, (unsigned long long)seed, (unsigned long long)s.completed,
-               s.measured_seconds, wall, (unsigned long long)s.events);
-        if (s.completed)
-            printf("latency  mean %.3f ms  p50 %.3f ms  p95 %.3f ms  p99 %.3f ms\n",
-                   s.lat_mean * 1e3, s.lat_p50 * 1e3, s.lat_p95 * 1e3, s.lat_p99 * 1e3);
-        else
-            printf("latency  no measured request completed (overloaded, or warm-up too long?)\n");
-        printf("%-16s %10s %10s %10s %10s %6s\n", "service", "cpu ms", "wait ms", "call ms",
-               "visits", "util");
-        for (size_t i = 0; i < s.nsvcs; i++)
-            printf("%-16s %10.3f %10.3f %10.3f %10llu %6.2f\n", s.svcs[i].name,
-                   s.svcs[i].cpu * 1e3, s.svcs[i].local_wait * 1e3, s.svcs[i].call_time * 1e3,
-                   (unsigned long long)s.svcs[i].visits, s.svcs[i].utilization);
-        printf("wrote %s, %s/services.csv, %s/requests.csv\n", path, a.outdir, a.outdir);
-    }
-    run_summary_fini(&s);
-    mdl_model_fini(&m);
+    rc = a.model ? run_one(&a, NULL, a.outdir, !a.quiet, NULL) : run_scenario(&a);
     free(a.sets);
     return rc;
 }

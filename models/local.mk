@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # The simulated world: services, network, workload, and the model file loader.
 libuksim_la_SOURCES += \
-	%reldir%/model.h %reldir%/model_load.c %reldir%/model_default.c \
+	%reldir%/model.h %reldir%/model_load.c \
 	%reldir%/workload.c %reldir%/workload.h \
 	%reldir%/boot.c %reldir%/boot.h \
 	%reldir%/models_int.h %reldir%/service.c %reldir%/net.c \

@@ -173,7 +173,7 @@ void mdl_model_fini(struct mdl_model *m);
 /* Index of the service called name, or -1. */
 int mdl_service_find(const struct mdl_model *m, const char *name);
 
-/* The model `uksim run` uses without a file. */
+/* The model `uksim run` uses without a file: topologies/teastore.cfg. */
 extern const char mdl_builtin_default[];
 
 #endif

@@ -1068,6 +1068,41 @@ static int load_workload(struct loader *L, const config_setting_t *root)
     return 0;
 }
 
+/* Marks the services reachable from service s, for class c. */
+static void mark_reachable(const struct mdl_model *m, size_t c, int s, char *seen)
+{
+    if (seen[s] & 2)
+        return;
+    seen[s] |= 3; /* reachable, and visited for this class */
+    const struct mdl_service *svc = &m->services[s];
+    struct mdl_handler h = svc->by_class[c].nsteps ? svc->by_class[c]
+                                                    : (struct mdl_handler){svc->steps, svc->nsteps};
+    for (size_t k = 0; k < h.nsteps; k++)
+        for (size_t j = 0; h.steps[k].kind == MDL_STEP_CALL && j < h.steps[k].ncallees; j++)
+            mark_reachable(m, c, h.steps[k].callees[j], seen);
+}
+
+/* Every service must be reachable from some class's entry. */
+static int check_reachable(struct loader *L)
+{
+    const struct mdl_model *m = L->m;
+    char *seen = xcalloc(m->nservices, 1);
+    for (size_t c = 0; c < m->workload.nclasses; c++) {
+        for (size_t i = 0; i < m->nservices; i++)
+            seen[i] &= 1;
+        mark_reachable(m, c, m->workload.classes[c].entry, seen);
+    }
+    int err = 0;
+    for (size_t i = 0; i < m->nservices && !err; i++)
+        if (!(seen[i] & 1))
+            err = sim_diag_set(L->d, SIM_ECONFIG, L->file, m->services[i].line,
+                               "service \"%s\" is unreachable: no request class's entry leads "
+                               "to it",
+                               m->services[i].name);
+    free(seen);
+    return err;
+}
+
 /* Maps each service's class handlers to class indices. */
 static int resolve_class_handlers(struct loader *L)
 {
@@ -1208,6 +1243,7 @@ static int load_config(struct mdl_model *m, config_t *cfg, const char *file,
         (err = load_network(&L, root)) || (err = load_services(&L, root)) ||
         (err = load_hosts(&L, root)) ||
         (err = load_workload(&L, root)) || (err = resolve_class_handlers(&L)) ||
+        (err = check_reachable(&L)) ||
         (err = load_tracing(&L, root)) ||
         (err = load_policy(&L, root)) || (err = load_slo(&L, root)))
         return err;

@@ -153,6 +153,10 @@ static void test_bad_models_name_line_and_reason(void **state)
         {"services = ( { name = \"a\";\n platform = \"mainframe\"; handler = ( { compute = \"1ms\"; } ); } );\n"
          "workload = { rate = \"const(1)\"; };\n",
          2, "expected one of unikernel"},
+        {"services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); },\n"
+         "  { name = \"orphan\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+         "workload = { entry = \"a\"; rate = \"const(1)\"; };\n",
+         2, "\"orphan\" is unreachable"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct mdl_model m;
