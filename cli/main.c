@@ -8,6 +8,7 @@
 #include "models/run.h"
 #include "output/summary.h"
 #include "policies/policy.h"
+#include "topologies/gen.h"
 #include "output/timeseries.h"
 #include "sim/err.h"
 #include "sim/xalloc.h"
@@ -29,12 +30,13 @@ static const char usage_main[] =
     "Usage: uksim COMMAND [OPTIONS]\n"
     "\n"
     "uksim simulates traced unikernel microservices: cooperative single-CPU\n"
-    "services, the network between them, and open-loop client load.\n"
+    "services, the network between them, client load and scaling policies.\n"
     "\n"
     "Commands:\n"
-    "  run [MODEL]     run a model file (or the built-in model) and write results\n"
+    "  run [MODEL]     run a model file and write results; without one, the\n"
+    "                  built-in scenario (TeaStore, hpa against wait-local)\n"
     "  check MODEL     validate a model file without running it\n"
-    "\n"
+    "  gen KIND        write a generated topology (chain, tree, dag, alibaba)\n"
     "  help model      print the model-file reference: every key, its unit and\n"
     "                  its default\n"
     "  help policies   list the scaling policies and their parameters\n"
@@ -83,8 +85,7 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 {
     fprintf(stderr, "uksim%s%s: ", cmd ? " " : "", cmd ? cmd : "");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'uksim %s--help'.\n", cmd ? (strcmp(cmd, "run") ? "check " : "run ")
-                                                     : "");
+    fprintf(stderr, "\nTry 'uksim %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
     return EXIT_USAGE;
 }
 
@@ -346,6 +347,129 @@ static int cmd_run(int argc, char **argv)
     return rc;
 }
 
+static const char usage_gen[] =
+    "Usage: uksim gen KIND [OPTIONS] [-o FILE]\n"
+    "\n"
+    "Writes a generated topology as a model file (to FILE, or standard output).\n"
+    "Kinds and their options:\n"
+    "  chain     --services N (10)\n"
+    "  tree      --depth D (3) --degree K (3)\n"
+    "  dag       --layers L (4) --width W (4) --p P (0.3)\n"
+    "  alibaba   --services N (10): heavy-tailed, after Alibaba's traces\n"
+    "            (doc/generators.md)\n"
+    "Common options:\n"
+    "  --seed N            (1)\n"
+    "  --demand DIST       per-service mean CPU demand (lognormal(1ms, 1))\n"
+    "  --rate R            requests per second at the root (100)\n"
+    "  --yield-points K    (0)\n"
+    "  --platform NAME     boot preset (unikernel)\n"
+    "  -o, --output FILE\n"
+    "  -q, --quiet         do not print the graph's shape\n";
+
+static int parse_int_opt(const char *name, const char *text, long lo, long hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (*text == '\0' || *end || errno || v < lo || v > hi)
+        return usage_error("gen", "bad value for an option: %s", name);
+    *out = (int)v;
+    return 0;
+}
+
+static int cmd_gen(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"seed", required_argument, NULL, 's'},     {"services", required_argument, NULL, 'n'},
+        {"depth", required_argument, NULL, 'd'},    {"degree", required_argument, NULL, 'k'},
+        {"layers", required_argument, NULL, 'l'},   {"width", required_argument, NULL, 'w'},
+        {"p", required_argument, NULL, 'p'},        {"demand", required_argument, NULL, 'D'},
+        {"rate", required_argument, NULL, 'r'},     {"yield-points", required_argument, NULL, 'y'},
+        {"platform", required_argument, NULL, 'P'}, {"output", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    struct topo_opts o;
+    topo_opts_init(&o);
+    const char *out = NULL;
+    bool quiet = false;
+    opterr = 0;
+    optind = 1;
+    int c, rc = 0;
+    while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 's':
+            errno = 0;
+            o.seed = strtoull(optarg, &end, 10);
+            if (*end || errno || optarg[0] == '-')
+                return usage_error("gen", "--seed: \"%s\" is not a non-negative integer", optarg);
+            break;
+        case 'n': rc = parse_int_opt("--services", optarg, 1, 100000, &o.services); break;
+        case 'd': rc = parse_int_opt("--depth", optarg, 0, 100, &o.depth); break;
+        case 'k': rc = parse_int_opt("--degree", optarg, 1, 100000, &o.degree); break;
+        case 'l': rc = parse_int_opt("--layers", optarg, 1, 100000, &o.layers); break;
+        case 'w': rc = parse_int_opt("--width", optarg, 1, 100000, &o.width); break;
+        case 'y': rc = parse_int_opt("--yield-points", optarg, 0, 1000000, &o.yield_points); break;
+        case 'p':
+        case 'r': {
+            double v = strtod(optarg, &end);
+            if (*optarg == '\0' || *end || !isfinite(v))
+                return usage_error("gen", "not a number: %s", optarg);
+            if (c == 'p')
+                o.p = v;
+            else
+                o.rate = v;
+            break;
+        }
+        case 'D': o.demand = optarg; break;
+        case 'P': o.platform = optarg; break;
+        case 'o': out = optarg; break;
+        case 'q': quiet = true; break;
+        case 'h': fputs(usage_gen, stdout); return EXIT_DONE;
+        case ':': return usage_error("gen", "option %s needs a value", argv[optind - 1]);
+        default: return usage_error("gen", "unknown option %s", argv[optind - 1]);
+        }
+        if (rc)
+            return rc;
+    }
+    if (optind >= argc)
+        return usage_error("gen", "%s", "which kind? chain, tree, dag or alibaba");
+    o.kind = argv[optind++];
+    if (optind < argc)
+        return usage_error("gen", "unexpected argument \"%s\"", argv[optind]);
+    struct sim_diag d = {0};
+    struct topo_stats st;
+    char *text = topo_generate(&o, &st, &d);
+    if (!text) {
+        print_diag(&d);
+        return EXIT_USAGE;
+    }
+    /* The generated text must be a model uksim accepts. */
+    struct mdl_model m;
+    if (mdl_load_string(&m, text, "<generated>", NULL, 0, &d)) {
+        print_diag(&d);
+        free(text);
+        return EXIT_USAGE;
+    }
+    mdl_model_fini(&m);
+    rc = EXIT_DONE;
+    if (out) {
+        if (out_write_atomic(out, text, &d)) {
+            print_diag(&d);
+            rc = EXIT_RUNFAIL;
+        }
+    } else {
+        fputs(text, stdout);
+    }
+    if (!quiet && rc == EXIT_DONE)
+        fprintf(stderr, "uksim gen %s: %d services, %d leaves, %d calls, depth %d, mean fan-out "
+                        "%.2f, max fan-out %d\n",
+                o.kind, st.services, st.leaves, st.edges, st.depth, st.mean_fanout,
+                st.max_fanout);
+    free(text);
+    return rc;
+}
+
 static int cmd_check(int argc, char **argv)
 {
     struct run_args a;
@@ -413,6 +537,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "check"))
         return cmd_check(argc - 1, argv + 1);
+    if (!strcmp(cmd, "gen"))
+        return cmd_gen(argc - 1, argv + 1);
     fprintf(stderr, "uksim: unknown command \"%s\"\n\n%s", cmd, usage_main);
     return EXIT_USAGE;
 }

@@ -4,7 +4,7 @@ TEST_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCONFIG_CFLAGS)
 TEST_LIBS = libuksim.la $(CMOCKA_LIBS) $(GSL_LIBS)
 
 check_PROGRAMS += tests/test_engine tests/test_units tests/test_model tests/test_queueing \
-	tests/test_findings tests/test_models tests/test_policies
+	tests/test_findings tests/test_models tests/test_policies tests/test_topologies
 tests_test_engine_SOURCES = %reldir%/test_engine.c
 tests_test_engine_CFLAGS = $(TEST_CFLAGS)
 tests_test_engine_LDADD = $(TEST_LIBS)
@@ -26,9 +26,12 @@ tests_test_models_LDADD = $(TEST_LIBS)
 tests_test_policies_SOURCES = %reldir%/test_policies.c
 tests_test_policies_CFLAGS = $(TEST_CFLAGS)
 tests_test_policies_LDADD = $(TEST_LIBS)
+tests_test_topologies_SOURCES = %reldir%/test_topologies.c
+tests_test_topologies_CFLAGS = $(TEST_CFLAGS)
+tests_test_topologies_LDADD = $(TEST_LIBS)
 
 TESTS += tests/test_engine tests/test_units tests/test_model tests/test_queueing \
-	tests/test_findings tests/test_models tests/test_policies tests/cli.test
+	tests/test_findings tests/test_models tests/test_policies tests/test_topologies tests/cli.test
 TEST_EXTENSIONS = .test
 TEST_LOG_COMPILER =
 AM_TESTS_ENVIRONMENT = UKSIM=$(abs_top_builddir)/uksim; TEST_DATA_DIR=$(abs_top_srcdir)/tests/data; \

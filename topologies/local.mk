@@ -13,3 +13,5 @@ models/builtin_model.c: $(srcdir)/%reldir%/teastore.cfg
 	  echo 'const char mdl_builtin_default[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' $(srcdir)/%reldir%/teastore.cfg; \
 	  echo ';'; } >$@.tmp && mv $@.tmp $@
+
+libuksim_la_SOURCES += %reldir%/gen.c %reldir%/gen.h
