@@ -38,6 +38,10 @@ static void test_hpa_rule_worked_examples(void **state)
     assert_int_equal(pol_hpa_desired(0, 2, NAN, 0.5, 0.1), 2);
 }
 
+/* forward */
+struct world;
+static void world_init(struct world *w, int n);
+
 /* A view of n services, all idle and steady, for the tests to edit. */
 struct world {
     struct pol_svc_view s[4];
@@ -95,6 +99,37 @@ static void decide(const char *name, struct world *w)
     void *st = make(name, NULL, 0, w->v.nsvcs, &ops);
     struct pol_action a = {w->target};
     ops->decide(st, &w->v, &a);
+    ops->fini(st);
+}
+
+/* HPA over time: scale-up is limited to max(+100%, +4) per period, and a
+ * scale-down waits for the stabilisation window's highest recommendation. */
+static void test_hpa_rate_limit_and_stabilization(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 1);
+    const struct pol_ops *ops;
+    struct mdl_param params[] = {{"target", 0.5, 1}, {"stabilization", 60, 2}};
+    void *st = make("hpa", params, 2, 1, &ops);
+    struct pol_action a = {w.target};
+    /* 2 ready at 500% of target would want 20: capped at 2 + 4 = 6. */
+    w.s[0].ready = 2;
+    w.s[0].utilization = 2.5;
+    w.v.now = 0;
+    ops->decide(st, &w.v, &a);
+    assert_int_equal(w.target[0], 6);
+    /* Load falls: 6 ready at 25% want 3, but 6 was recommended 10 s ago. */
+    w.s[0].ready = 6;
+    w.s[0].utilization = 0.25;
+    w.target[0] = -1;
+    w.v.now = 10;
+    ops->decide(st, &w.v, &a);
+    assert_int_equal(w.target[0], -1);
+    /* After the 60 s window only the recent recommendations (3) count. */
+    w.v.now = 75;
+    ops->decide(st, &w.v, &a);
+    assert_int_equal(w.target[0], 3);
     ops->fini(st);
 }
 
@@ -312,6 +347,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hpa_rule_worked_examples),
+        cmocka_unit_test(test_hpa_rate_limit_and_stabilization),
         cmocka_unit_test(test_threshold_hysteresis),
         cmocka_unit_test(test_wait_local_scales_only_the_root_cause),
         cmocka_unit_test(test_wait_central_follows_verdicts),
