@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: MIT
 # The command-line front end.
 bin_PROGRAMS += uksim
-uksim_SOURCES = %reldir%/main.c %reldir%/model_doc.h
+uksim_SOURCES = %reldir%/main.c %reldir%/model_doc.h %reldir%/sweep.c %reldir%/sweep.h
 nodist_uksim_SOURCES = %reldir%/model_doc.c
-uksim_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS)
-uksim_LDADD = libuksim.la
+uksim_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(LIBCONFIG_CFLAGS)
+uksim_LDADD = libuksim.la $(LIBCONFIG_LIBS) $(GSL_LIBS)
 CLEANFILES += %reldir%/model_doc.c
 
 # `uksim help model` prints the model-file reference, compiled in from

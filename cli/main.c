@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cli/model_doc.h"
+#include "cli/sweep.h"
 #include "models/model.h"
 #include "models/run.h"
 #include "output/summary.h"
@@ -37,6 +38,7 @@ static const char usage_main[] =
     "                  built-in scenario (TeaStore, hpa against wait-local)\n"
     "  check MODEL     validate a model file without running it\n"
     "  gen KIND        write a generated topology (chain, tree, dag, alibaba)\n"
+    "  sweep SWEEP     run a parameter grid with replications in parallel\n"
     "  help model      print the model-file reference: every key, its unit and\n"
     "                  its default\n"
     "  help policies   list the scaling policies and their parameters\n"
@@ -539,6 +541,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "gen"))
         return cmd_gen(argc - 1, argv + 1);
+    if (!strcmp(cmd, "sweep"))
+        return cli_sweep(argc - 1, argv + 1);
     fprintf(stderr, "uksim: unknown command \"%s\"\n\n%s", cmd, usage_main);
     return EXIT_USAGE;
 }
