@@ -18,5 +18,7 @@ bench_bench_models_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) -O2
 bench_bench_models_LDADD = libuksim.la $(GSL_LIBS)
 
 .PHONY: bench
-bench: $(BENCH_PROGS)
+bench: $(BENCH_PROGS) uksim
 	@for b in $(BENCH_PROGS); do echo "== $$b"; ./$$b || exit 1; done
+	@echo "== bench/bench_sweep.sh"; UKSIM=./uksim TOP_SRCDIR=$(srcdir) $(srcdir)/bench/bench_sweep.sh
+EXTRA_DIST += %reldir%/bench_sweep.sh

@@ -380,6 +380,13 @@ static double metric(const struct run_summary *s, const char *name)
 
 /* ---- Tasks ---- */
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static void task_path(char *buf, size_t n, const char *dir, size_t point, int rep)
 {
     snprintf(buf, n, "%s/runs/p%06zu-r%04d.csv", dir, point, rep);
@@ -419,7 +426,10 @@ static int run_task(const struct sweep *w, const char *dir, size_t point, int re
     }
     unsigned long long seed = w->seed + (unsigned long long)rep;
     struct run_summary s;
-    if (run_model_ctl(&m, seed, pc.ops ? &pc.ctl : NULL, &s)) {
+    double t0 = now_s();
+    int err = run_model_ctl(&m, seed, pc.ops ? &pc.ctl : NULL, &s);
+    double wall = now_s() - t0;
+    if (err) {
         rc = 1;
     } else {
         char line[8192];
@@ -431,9 +441,13 @@ static int run_task(const struct sweep *w, const char *dir, size_t point, int re
         }
         if (used < sizeof line - 1)
             strcat(line, "\n");
-        char path[4200];
+        char path[4200], wpath[4300], wtext[64];
         task_path(path, sizeof path, dir, point, rep);
-        if (out_write_atomic(path, line, &d)) {
+        /* The simulation's wall time goes beside the result, not into it,
+         * so that results stay byte-identical per seed. */
+        snprintf(wpath, sizeof wpath, "%s.wall", path);
+        snprintf(wtext, sizeof wtext, "%.6f\n", wall);
+        if (out_write_atomic(wpath, wtext, &d) || out_write_atomic(path, line, &d)) {
             fprintf(stderr, "uksim: %s: %s\n", path, d.msg);
             rc = 1;
         }
@@ -455,12 +469,6 @@ static bool done(const char *dir, size_t point, int rep)
     return access(path, F_OK) == 0;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* ---- Results ---- */
 
