@@ -7,6 +7,7 @@
 #include "cli/sweep.h"
 #include "models/model.h"
 #include "models/run.h"
+#include "output/graph.h"
 #include "output/summary.h"
 #include "policies/policy.h"
 #include "topologies/gen.h"
@@ -39,6 +40,7 @@ static const char usage_main[] =
     "  check MODEL     validate a model file without running it\n"
     "  gen KIND        write a generated topology (chain, tree, dag, alibaba)\n"
     "  sweep SWEEP     run a parameter grid with replications in parallel\n"
+    "  render DIR      draw a run's topology and bottleneck graphs (SVG, PNG, DOT)\n"
     "  help model      print the model-file reference: every key, its unit and\n"
     "                  its default\n"
     "  help policies   list the scaling policies and their parameters\n"
@@ -472,6 +474,56 @@ static int cmd_gen(int argc, char **argv)
     return rc;
 }
 
+static const char usage_render[] =
+    "Usage: uksim render DIR [--window T]...\n"
+    "\n"
+    "Draws the topology and bottleneck graph of the run whose results are in\n"
+    "DIR (from uksim run) as DIR/graph.dot, .svg and .png: services with their\n"
+    "utilization and local wait (redder: more of their time waiting for their\n"
+    "own CPU), calls with their rate and network wait, and what the tracing\n"
+    "core blames in thick red (a CPU) or red (a link), delegations in orange.\n"
+    "  -w, --window T   also draw the time window holding T seconds, as\n"
+    "                   DIR/graph-<window start>.*; repeatable\n";
+
+static int cmd_render(int argc, char **argv)
+{
+    static const struct option opts[] = {{"window", required_argument, NULL, 'w'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    double *win = xcalloc((size_t)argc + 1, sizeof *win);
+    int nwin = 0, c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":w:h", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'w':
+            win[nwin] = strtod(optarg, &end);
+            if (*optarg == '\0' || *end || !isfinite(win[nwin]) || win[nwin] < 0) {
+                free(win);
+                return usage_error("render", "--window: \"%s\" is not a time in seconds", optarg);
+            }
+            nwin++;
+            break;
+        case 'h': fputs(usage_render, stdout); free(win); return EXIT_DONE;
+        case ':': free(win); return usage_error("render", "option %s needs a value", argv[optind - 1]);
+        default: free(win); return usage_error("render", "unknown option %s", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) {
+        free(win);
+        return usage_error("render", "%s", "expected one results directory");
+    }
+    struct sim_diag d = {0};
+    int err = out_render(argv[optind], win, nwin, &d);
+    free(win);
+    if (err) {
+        print_diag(&d);
+        return err == SIM_EIO ? EXIT_RUNFAIL : EXIT_USAGE;
+    }
+    return EXIT_DONE;
+}
+
 static int cmd_check(int argc, char **argv)
 {
     struct run_args a;
@@ -543,6 +595,8 @@ int main(int argc, char **argv)
         return cmd_gen(argc - 1, argv + 1);
     if (!strcmp(cmd, "sweep"))
         return cli_sweep(argc - 1, argv + 1);
+    if (!strcmp(cmd, "render"))
+        return cmd_render(argc - 1, argv + 1);
     fprintf(stderr, "uksim: unknown command \"%s\"\n\n%s", cmd, usage_main);
     return EXIT_USAGE;
 }

@@ -20,9 +20,9 @@ struct svc_service;
 struct user;
 struct control;
 
-/* Statistics are gathered twice over: per time-series window and per policy
- * decision period. */
-enum { ACC_SERIES, ACC_POLICY, NACC };
+/* Statistics are gathered three times over: per time-series window, per
+ * policy decision period, and over the measured part of the run. */
+enum { ACC_SERIES, ACC_POLICY, ACC_RUN, NACC };
 
 struct svc_acc {
     struct wt_window win;             /* the tracing core's statistics */
@@ -205,6 +205,8 @@ void svc_close_busy(struct svc_world *w, int64_t now);
 void svc_window_flush(struct svc_world *w);
 /* Starts accumulator k afresh at the current time (after reading it). */
 void svc_acc_reset(struct svc_world *w, int k);
+/* The tracing core's verdict over accumulator k of service s. */
+void svc_verdict(const struct svc_service *s, int k, int *kind, int *callee, double *wait);
 /* Adds running bursts and serving time up to now into accumulator k. */
 void svc_acc_close(struct svc_world *w, int k);
 /* Starts or drains instances of service s so that those booting or ready

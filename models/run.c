@@ -145,6 +145,13 @@ static void scripted_scale(struct sim_engine *eng, void *arg)
     svc_scale_to(e->w, e->s, e->instances);
 }
 
+/* The run's own statistics start at the end of the warm-up. */
+static void warmup_ends(struct sim_engine *eng, void *arg)
+{
+    (void)eng;
+    svc_acc_reset(arg, ACC_RUN);
+}
+
 static void window_tick(struct sim_engine *eng, void *arg)
 {
     struct svc_world *w = arg;
@@ -193,6 +200,7 @@ static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_
         o->nic_wait = mean_or_nan(s->st.nic_wait, s->st.visits);
         o->instance_seconds = s->st.inst_seconds;
         o->scale_ups = s->st.scale_ups;
+        svc_verdict(s, ACC_RUN, &o->verdict, &o->verdict_callee, &o->verdict_wait);
         o->scale_downs = s->st.scale_downs;
         o->utilization = s->st.serve_seconds > 0 ? s->st.busy / s->st.serve_seconds : NAN;
     }
@@ -264,6 +272,8 @@ int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_con
         .until_ns = sim_sec_to_ns(m->run.duration),
         .max_events = m->run.max_events,
         .warmup_ns = w.warmup_ns,
+        .on_warmup = warmup_ends,
+        .warmup_arg = &w,
     };
     enum sim_stop_reason why = sim_run(w.eng, &opts);
     svc_window_flush(&w); /* the last, partial window */

@@ -26,6 +26,9 @@ struct run_svc_summary {
     double utilization;       /* busy CPU time / instance time */
     double instance_seconds;  /* summed over instances, measured period */
     uint64_t scale_ups, scale_downs; /* changes made by the controller */
+    int verdict;              /* the tracing core's verdict over the measured period */
+    int verdict_callee;       /* LINK/DELEGATE: a service index; else -1 */
+    double verdict_wait;      /* s */
     /* Elasticity over the windows after warm-up (models/elastic.h), in %: */
     double theta_u, theta_o;  /* under-/over-provisioning accuracy */
     double tau_u, tau_o;      /* under-/over-provisioning timeshare */
@@ -52,6 +55,8 @@ struct run_window_row {
     uint64_t arrivals, completions;
     double p50, p95, p99;    /* of the service's total per visit, s */
     double cpu, local_wait, call_time, network_wait, remote_wait; /* means, s */
+    int verdict;             /* the tracing core's window verdict (enum wt_verdict) */
+    int verdict_callee;      /* LINK/DELEGATE: a service index; else -1 */
 };
 
 /* The client's view over one time window. */

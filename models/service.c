@@ -883,6 +883,19 @@ static double mean_or_nan(const struct wt_sketch *k)
     return k->n ? wt_sketch_mean(k) * 1e-9 : NAN;
 }
 
+void svc_verdict(const struct svc_service *s, int k, int *kind, int *callee, double *wait)
+{
+    struct wt_verdict_opts o;
+    wt_verdict_opts_init(&o);
+    struct wt_window_verdict v = wt_window_verdict(&s->acc[k].win, &o);
+    *kind = (int)v.kind;
+    *callee = (v.kind == WT_VERDICT_LINK || v.kind == WT_VERDICT_DELEGATE)
+                  ? s->callee_global[v.callee]
+                  : -1;
+    if (wait)
+        *wait = (double)v.wait_ns * 1e-9;
+}
+
 void svc_acc_close(struct svc_world *w, int k)
 {
     int64_t now = sim_now_ns(w->eng), start = w->cacc[k].start;
@@ -946,6 +959,7 @@ void svc_window_flush(struct svc_world *w)
             .network_wait = mean_calls(a, s->ncallees, 0),
             .remote_wait = mean_calls(a, s->ncallees, 1),
         };
+        svc_verdict(s, ACC_SERIES, &r->verdict, &r->verdict_callee, NULL);
     }
     w->crows = xgrow(w->crows, &w->crows_cap, w->ncrows + 1, sizeof *w->crows);
     w->crows[w->ncrows++] = (struct run_client_row){

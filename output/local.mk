@@ -2,3 +2,8 @@
 # Results: JSON summaries (later: CSV series, Graphviz, plots, traces).
 libuksim_la_SOURCES += %reldir%/summary.c %reldir%/summary.h \
 	%reldir%/timeseries.c %reldir%/timeseries.h
+
+# Graphs need Graphviz (only output/ and topologies/ use cgraph).
+libuksim_la_SOURCES += %reldir%/graph.c %reldir%/graph.h
+libuksim_la_CFLAGS += $(CGRAPH_CFLAGS)
+libuksim_la_LIBADD += $(CGRAPH_LIBS)

@@ -96,6 +96,14 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
         json_object_set_new(el, "instability", num(v->instability));
         json_object_set_new(el, "jitter", num(v->jitter));
         json_object_set_new(o, "elasticity", el);
+        static const char *const kinds[] = {"none", "self", "link", "delegate"};
+        json_t *vd = json_object();
+        json_object_set_new(vd, "kind", json_string(kinds[v->verdict & 3]));
+        json_object_set_new(vd, "callee", v->verdict_callee >= 0
+                                              ? json_string(s->svcs[v->verdict_callee].name)
+                                              : json_null());
+        json_object_set_new(vd, "wait", num(v->verdict_wait));
+        json_object_set_new(o, "verdict", vd);
         json_object_set_new(svcs, v->name, o);
     }
     json_object_set_new(root, "services", svcs);

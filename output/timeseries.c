@@ -54,7 +54,8 @@ int out_timeseries_write(const struct run_summary *s, const char *dir, struct si
 {
     struct buf b = {0};
     put(&b, "t_start,t_end,service,ready,booting,draining,serving,demand,utilization,arrivals,"
-            "completions,p50,p95,p99,cpu,local_wait,call_time,network_wait,remote_wait\n");
+            "completions,p50,p95,p99,cpu,local_wait,call_time,network_wait,remote_wait,verdict,"
+            "blames\n");
     for (size_t i = 0; i < s->nrows; i++) {
         const struct run_window_row *r = &s->rows[i];
         put(&b, "%.9g,%.9g,%s,%d,%d,%d,%.9g,%d", r->t_start, r->t_end, s->svcs[r->svc].name,
@@ -66,7 +67,9 @@ int out_timeseries_write(const struct run_summary *s, const char *dir, struct si
                             r->local_wait, r->call_time, r->network_wait, r->remote_wait};
         for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
             num(&b, v[k]);
-        put(&b, "\n");
+        static const char *const kinds[] = {"none", "self", "link", "delegate"};
+        put(&b, ",%s,%s\n", kinds[r->verdict & 3],
+            r->verdict_callee >= 0 ? s->svcs[r->verdict_callee].name : "");
     }
     int err = write_file(dir, "services.csv", &b, d);
     if (err)

@@ -8,7 +8,8 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential autoconf automake libtool pkg-config \
-libgsl-dev libconfig-dev libcmocka-dev libgraphviz-dev libjansson-dev"
+libgsl-dev libconfig-dev libcmocka-dev libgraphviz-dev libjansson-dev \
+libxml2-utils jq"
 
 missing=""
 for p in $PACKAGES; do

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT */
+/* output/graph.c: builds a cgraph graph from a run's outputs and renders it
+ * with gvc. Every file is rendered under a temporary name and renamed. */
+#include "output/graph.h"
+
+#include "sim/xalloc.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <graphviz/cgraph.h>
+#include <graphviz/gvc.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct svc {
+    char name[128];
+    int ready;
+    double util, cpu, wait, call;
+    char verdict[16], blames[128];
+};
+
+struct edge {
+    char caller[128], callee[128];
+    double rate, net;
+};
+
+struct picture {
+    struct svc *s;
+    int ns;
+    struct edge *e;
+    int ne;
+    char title[256];
+};
+
+static double jnum(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static int find(const struct picture *p, const char *name)
+{
+    for (int i = 0; i < p->ns; i++)
+        if (!strcmp(p->s[i].name, name))
+            return i;
+    return -1;
+}
+
+/* Fills p from summary.json. */
+static int read_summary(const char *dir, struct picture *p, struct sim_diag *d)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root)
+        return sim_diag_set(d, SIM_EINVAL, path, je.line, "cannot read: %s", je.text);
+    json_t *svcs = json_object_get(root, "services"), *edges = json_object_get(root, "edges");
+    double secs = jnum(root, "measured_seconds");
+    if (!json_is_object(svcs) || !json_is_object(edges)) {
+        json_decref(root);
+        return sim_diag_set(d, SIM_EINVAL, path, 0, "no services or edges: not a uksim summary");
+    }
+    p->ns = (int)json_object_size(svcs);
+    p->s = xcalloc((size_t)p->ns + 1, sizeof *p->s);
+    const char *key;
+    json_t *v;
+    int i = 0;
+    json_object_foreach(svcs, key, v)
+    {
+        struct svc *s = &p->s[i++];
+        snprintf(s->name, sizeof s->name, "%s", key);
+        s->util = jnum(v, "utilization");
+        s->cpu = jnum(v, "cpu");
+        s->wait = jnum(v, "local_wait");
+        s->call = jnum(v, "call_time");
+        s->ready = -1;
+        json_t *vd = json_object_get(v, "verdict");
+        json_t *k = json_object_get(vd, "kind"), *c = json_object_get(vd, "callee");
+        snprintf(s->verdict, sizeof s->verdict, "%s", json_is_string(k) ? json_string_value(k) : "");
+        snprintf(s->blames, sizeof s->blames, "%s", json_is_string(c) ? json_string_value(c) : "");
+    }
+    p->ne = (int)json_object_size(edges);
+    p->e = xcalloc((size_t)p->ne + 1, sizeof *p->e);
+    i = 0;
+    json_object_foreach(edges, key, v)
+    {
+        struct edge *e = &p->e[i++];
+        const char *arrow = strstr(key, "->");
+        if (!arrow)
+            continue;
+        snprintf(e->caller, sizeof e->caller, "%.*s", (int)(arrow - key), key);
+        snprintf(e->callee, sizeof e->callee, "%s", arrow + 2);
+        e->rate = secs > 0 ? jnum(v, "calls") / secs : NAN;
+        e->net = jnum(v, "network_wait");
+    }
+    snprintf(p->title, sizeof p->title, "whole run (%.0f s measured)", secs);
+    json_decref(root);
+    return 0;
+}
+
+/* Overwrites the service figures of p with the services.csv window holding t. */
+static int read_window(const char *dir, double t, struct picture *p, double *start,
+                       struct sim_diag *d)
+{
+    char path[4200], line[2048];
+    snprintf(path, sizeof path, "%s/services.csv", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return sim_diag_set(d, SIM_EINVAL, path, 0, "cannot read: %s", strerror(errno));
+    int found = 0, lineno = 0;
+    *start = NAN;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        if (lineno == 1)
+            continue;
+        char *field[32];
+        int n = 0;
+        for (char *c = line, *tok; n < 32 && (tok = strsep(&c, ",\n"));)
+            field[n++] = tok;
+        if (n < 21) {
+            fclose(f);
+            return sim_diag_set(d, SIM_EINVAL, path, lineno, "expected 21 fields, got %d", n);
+        }
+        double a = strtod(field[0], NULL), b = strtod(field[1], NULL);
+        if (!(t >= a && t < b))
+            continue;
+        int i = find(p, field[2]);
+        if (i < 0)
+            continue;
+        struct svc *s = &p->s[i];
+        s->ready = atoi(field[3]);
+        s->util = *field[8] ? strtod(field[8], NULL) : NAN;
+        s->cpu = *field[14] ? strtod(field[14], NULL) : NAN;
+        s->wait = *field[15] ? strtod(field[15], NULL) : NAN;
+        s->call = *field[16] ? strtod(field[16], NULL) : NAN;
+        snprintf(s->verdict, sizeof s->verdict, "%s", field[19]);
+        snprintf(s->blames, sizeof s->blames, "%s", field[20]);
+        found++;
+        *start = a;
+        snprintf(p->title, sizeof p->title, "window %s s to %s s", field[0], field[1]);
+    }
+    fclose(f);
+    if (!found)
+        return sim_diag_set(d, SIM_EINVAL, path, 0, "no window holds t = %g s", t);
+    for (int i = 0; i < p->ne; i++)
+        p->e[i].rate = p->e[i].net = NAN; /* per-edge figures are whole-run only */
+    return 0;
+}
+
+static void set(void *obj, char *attr, const char *value)
+{
+    agsafeset(obj, attr, (char *)value, "");
+}
+
+/* Follows the verdicts from each root (a service nobody calls), as the
+ * dissertation's decision does: DELEGATE moves to the callee, SELF blames
+ * the service's CPU, LINK the link. blamed[i]: 1 CPU, 2 on the path. */
+static void blame(const struct picture *p, char *blamed)
+{
+    for (int r = 0; r < p->ns; r++) {
+        bool called = false;
+        for (int i = 0; i < p->ne && !called; i++)
+            called = !strcmp(p->e[i].callee, p->s[r].name);
+        if (called)
+            continue;
+        int at = r;
+        for (int hops = 0; at >= 0 && hops <= p->ns; hops++) {
+            const struct svc *s = &p->s[at];
+            if (!strcmp(s->verdict, "self")) {
+                blamed[at] = 1;
+                break;
+            }
+            if (strcmp(s->verdict, "delegate") && strcmp(s->verdict, "link"))
+                break;
+            blamed[at] = blamed[at] ? blamed[at] : 2;
+            if (!strcmp(s->verdict, "link"))
+                break;
+            at = find(p, s->blames);
+        }
+    }
+}
+
+static Agraph_t *build(const struct picture *p)
+{
+    char *blamed = xcalloc((size_t)p->ns + 1, 1);
+    blame(p, blamed);
+    Agraph_t *g = agopen("uksim", Agdirected, NULL);
+    set(g, "rankdir", "LR");
+    set(g, "label", p->title);
+    set(g, "labelloc", "t");
+    set(g, "fontname", "Helvetica");
+    Agnode_t **nodes = xcalloc((size_t)p->ns + 1, sizeof *nodes);
+    for (int i = 0; i < p->ns; i++) {
+        const struct svc *s = &p->s[i];
+        Agnode_t *n = agnode(g, (char *)s->name, 1);
+        nodes[i] = n;
+        char label[512], color[16];
+        double total = (isnan(s->cpu) ? 0 : s->cpu) + (isnan(s->wait) ? 0 : s->wait) +
+                       (isnan(s->call) ? 0 : s->call);
+        double share = total > 0 && !isnan(s->wait) ? s->wait / total : 0;
+        int gb = (int)lround(255 * (1 - fmin(1, fmax(0, share))));
+        snprintf(color, sizeof color, "#ff%02x%02x", gb, gb);
+        char ready[32] = "";
+        if (s->ready >= 0)
+            snprintf(ready, sizeof ready, "%d ready, ", s->ready);
+        snprintf(label, sizeof label, "%s\n%sutil %.2f\nlocal wait %.2f ms (%.0f%%)", s->name,
+                 ready, isnan(s->util) ? 0.0 : s->util, isnan(s->wait) ? 0.0 : s->wait * 1e3,
+                 share * 100);
+        set(n, "shape", "box");
+        set(n, "style", "filled,rounded");
+        set(n, "fillcolor", color);
+        set(n, "fontname", "Helvetica");
+        set(n, "label", label);
+        if (blamed[i] == 1) {
+            set(n, "color", "red");
+            set(n, "penwidth", "4");
+            char l2[600];
+            snprintf(l2, sizeof l2, "%s\nCPU BOTTLENECK", label);
+            set(n, "label", l2);
+        }
+    }
+    for (int i = 0; i < p->ne; i++) {
+        const struct edge *e = &p->e[i];
+        int a = find(p, e->caller), b = find(p, e->callee);
+        if (a < 0 || b < 0)
+            continue;
+        Agedge_t *ed = agedge(g, nodes[a], nodes[b], NULL, 1);
+        char label[128] = "";
+        if (!isnan(e->rate))
+            snprintf(label, sizeof label, "%.1f/s\nnet %.2f ms", e->rate, e->net * 1e3);
+        set(ed, "label", label);
+        set(ed, "fontname", "Helvetica");
+        const struct svc *s = &p->s[a];
+        if (blamed[a] && !strcmp(s->blames, e->callee) && !strcmp(s->verdict, "link")) {
+            set(ed, "color", "red");
+            set(ed, "penwidth", "4");
+            set(ed, "xlabel", "NETWORK BOTTLENECK");
+        } else if (blamed[a] && !strcmp(s->blames, e->callee) && !strcmp(s->verdict, "delegate")) {
+            set(ed, "color", "orange");
+            set(ed, "penwidth", "2");
+        }
+    }
+    free(nodes);
+    free(blamed);
+    return g;
+}
+
+static int render(GVC_t *gvc, Agraph_t *g, const char *base, struct sim_diag *d)
+{
+    static const char *const fmts[] = {"dot", "svg", "png"};
+    for (size_t i = 0; i < 3; i++) {
+        char path[4300], tmp[4400];
+        snprintf(path, sizeof path, "%s.%s", base, fmts[i]);
+        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+        if (gvRenderFilename(gvc, g, fmts[i], tmp) != 0 || rename(tmp, path) != 0) {
+            unlink(tmp);
+            return sim_diag_set(d, SIM_EIO, path, 0, "cannot render");
+        }
+    }
+    return 0;
+}
+
+int out_render(const char *dir, const double *windows, int nwindows, struct sim_diag *d)
+{
+    struct picture p = {0};
+    int err = read_summary(dir, &p, d);
+    if (err)
+        goto out;
+    GVC_t *gvc = gvContext();
+    char base[4200];
+    for (int k = -1; k < nwindows && !err; k++) {
+        double start = 0;
+        if (k >= 0 && (err = read_window(dir, windows[k], &p, &start, d)))
+            break;
+        Agraph_t *g = build(&p);
+        if (gvLayout(gvc, g, "dot") != 0) {
+            err = sim_diag_set(d, SIM_EIO, dir, 0, "graph layout failed");
+        } else {
+            if (k < 0)
+                snprintf(base, sizeof base, "%s/graph", dir);
+            else
+                snprintf(base, sizeof base, "%s/graph-%g", dir, start);
+            err = render(gvc, g, base, d);
+            gvFreeLayout(gvc, g);
+        }
+        agclose(g);
+    }
+    gvFreeContext(gvc);
+out:
+    free(p.s);
+    free(p.e);
+    return err;
+}
