@@ -12,6 +12,7 @@
 #include "policies/policy.h"
 #include "topologies/gen.h"
 #include "output/timeseries.h"
+#include "output/trace.h"
 #include "sim/err.h"
 #include "sim/xalloc.h"
 
@@ -242,7 +243,7 @@ static int run_one(struct run_args *a, const char *extra, const char *outdir, bo
     snprintf(path, sizeof path, "%s/summary.json", outdir);
     rc = EXIT_DONE;
     if (out_summary_write(&s, a->no_timing ? -1.0 : wall, path, &d) ||
-        out_timeseries_write(&s, outdir, &d)) {
+        out_timeseries_write(&s, outdir, &d) || out_trace_write(&s, outdir, &d)) {
         print_diag(&d);
         rc = EXIT_RUNFAIL;
     } else if (verbose) {
@@ -262,7 +263,7 @@ static int run_one(struct run_args *a, const char *extra, const char *outdir, bo
                    s.svcs[i].cpu * 1e3, s.svcs[i].local_wait * 1e3, s.svcs[i].call_time * 1e3,
                    (unsigned long long)s.svcs[i].visits, s.svcs[i].utilization,
                    s.svcs[i].instance_seconds);
-        printf("wrote %s, %s/services.csv, %s/requests.csv\n", path, outdir, outdir);
+        printf("wrote %s, and services.csv, requests.csv, trace.json there\n", path);
     }
     if (col) {
         double cost = 0;

@@ -108,6 +108,7 @@ struct mdl_tracing {
     bool per_service;       /* sampling decided at each service, not at the root */
     bool packet_timestamps; /* NIC arrival times reach the tracing core */
     double hook_cost;       /* s of CPU charged per hook of a sampled request */
+    uint32_t export_requests; /* timelines of this many requests go to trace.json */
     enum mdl_fold fold;
 };
 

@@ -320,9 +320,10 @@ static int load_network(struct loader *L, const config_setting_t *root)
 static int load_tracing(struct loader *L, const config_setting_t *root)
 {
     static const char *const keys[] = {"sampling", "sample_at", "packet_timestamps",
-                                       "hook_cost", "fold", NULL};
+                                       "hook_cost", "fold", "export", NULL};
     struct mdl_tracing *t = &L->m->tracing;
     t->sampling = 1;
+    t->export_requests = 20;
     t->fold = MDL_FOLD_MAX;
     int err;
     const config_setting_t *g = group_of(L, root, "tracing", &err);
@@ -334,6 +335,10 @@ static int load_tracing(struct loader *L, const config_setting_t *root)
     if ((err = get_int(L, g, "sampling", 0, UINT32_MAX, &v)))
         return err;
     t->sampling = (uint32_t)v;
+    v = t->export_requests;
+    if ((err = get_int(L, g, "export", 0, 100000, &v)))
+        return err;
+    t->export_requests = (uint32_t)v;
     if ((err = get_bool(L, g, "packet_timestamps", &t->packet_timestamps)) ||
         (err = get_duration(L, g, "hook_cost", &t->hook_cost)))
         return err;

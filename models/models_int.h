@@ -68,6 +68,9 @@ struct visit {
     uint32_t user;               /* closed loop: the user who sent the request */
     double bytes;                /* size of the message in flight */
     uint8_t entered;             /* the current step's draws are made */
+    uint8_t exported;            /* its timeline goes to trace.json */
+    uint32_t span_id;            /* for exported visits */
+    int64_t t_mark;              /* exported: start of the current waiting segment */
     uint8_t is_reply;            /* in a NIC ring as a reply to its parent */
     uint8_t measured;            /* request was sent after warm-up */
     uint8_t end;                 /* enum burst_end of the running burst */
@@ -176,6 +179,9 @@ struct svc_world {
     size_t nlat, lat_cap;
     uint64_t max_requests;
     struct user *users;               /* closed loop */
+    struct run_span *spans;           /* exported timelines */
+    size_t nspans, spans_cap;
+    uint32_t exported, next_span_id;
     struct control *control;          /* the policy loop, or NULL */
     long host_free;                   /* free host slots; < 0: no host pool */
     struct svc_instance **pending;    /* instances waiting for a slot, FIFO ring */
@@ -220,6 +226,9 @@ void ctl_start(struct svc_world *w, const struct run_control *ctl);
 void ctl_stop(struct svc_world *w);
 /* A request reached service s, which has no instance at all. */
 void ctl_demand(struct svc_world *w, struct svc_service *s);
+
+/* Appends a span of exported visit v over [from, to) (nothing if empty). */
+void span_add(struct svc_world *w, const struct visit *v, int kind, int64_t from, int64_t to);
 
 /* net.c: one-way delay of a message of `bytes` from zone `from` to zone `to`,
  * leaving over instance link's egress link (NULL: an uncongested link). */

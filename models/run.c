@@ -73,6 +73,26 @@ void run_client_reply(struct svc_world *w, struct visit *v)
     run_visit_free_tree(w, v);
 }
 
+void span_add(struct svc_world *w, const struct visit *v, int kind, int64_t from, int64_t to)
+{
+    if (!v->exported || (to <= from && kind != SPAN_VISIT))
+        return;
+    w->spans = xgrow(w->spans, &w->spans_cap, w->nspans + 1, sizeof *w->spans);
+    w->spans[w->nspans++] = (struct run_span){
+        .kind = kind,
+        .svc = v->svc->index,
+        .inst = v->inst ? v->inst->index : 0,
+        .ts = sim_ns_to_sec(from),
+        .dur = sim_ns_to_sec(to - from),
+        .req = v->req_id,
+        .visit = v->span_id,
+        .parent = v->parent ? v->parent->span_id : 0,
+        .cpu = sim_ns_to_sec((int64_t)v->wt.cpu),
+        .local_wait = sim_ns_to_sec((int64_t)v->wt.local_wait),
+        .call_time = sim_ns_to_sec((int64_t)v->wt.call_time),
+    };
+}
+
 /* A client sends a request of a class drawn by share. */
 static void send_request(struct svc_world *w, uint32_t user)
 {
@@ -98,6 +118,11 @@ static void send_request(struct svc_world *w, uint32_t user)
     w->sent += v->measured;
     for (int k = 0; k < NACC; k++)
         w->cacc[k].sent++;
+    if (v->measured && w->exported < w->model->tracing.export_requests) {
+        w->exported++;
+        v->exported = 1;
+        v->span_id = ++w->next_span_id;
+    }
     svc_send(w, v, &w->svcs[cls->entry], wl->zone, NULL);
 }
 
@@ -283,6 +308,8 @@ int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_con
     out->nrows = w.nrows;
     out->crows = w.crows;
     out->ncrows = w.ncrows;
+    out->spans = w.spans;
+    out->nspans = w.nspans;
     el_compute(m, out, w.lat, w.nlat); /* w.lat is sorted by summarise() */
     sim_engine_destroy(w.eng);
     ctl_stop(&w);
@@ -304,5 +331,6 @@ void run_summary_fini(struct run_summary *s)
     free(s->edges);
     free(s->rows);
     free(s->crows);
+    free(s->spans);
     memset(s, 0, sizeof *s);
 }

@@ -59,6 +59,17 @@ struct run_window_row {
     int verdict_callee;      /* LINK/DELEGATE: a service index; else -1 */
 };
 
+/* One span of an exported request's timeline at one instance. */
+enum run_span_kind { SPAN_VISIT, SPAN_CPU, SPAN_WAIT, SPAN_CALLS, SPAN_RING };
+struct run_span {
+    int kind;                /* enum run_span_kind */
+    int svc, inst;
+    double ts, dur;          /* s */
+    uint64_t req;            /* the client request */
+    uint32_t visit, parent;  /* visit ids (parent 0: the client) */
+    double cpu, local_wait, call_time; /* SPAN_VISIT: the tracing core's figures, s */
+};
+
 /* The client's view over one time window. */
 struct run_client_row {
     double t_start, t_end;
@@ -83,6 +94,8 @@ struct run_summary {
     size_t nrows;
     struct run_client_row *crows;
     size_t ncrows;
+    struct run_span *spans;  /* timelines of the exported requests */
+    size_t nspans;
     /* Means of the services' elasticity metrics. */
     double theta_u, theta_o, tau_u, tau_o, instability, jitter;
     /* SLO (NaN without a latency_p95 target): */

@@ -566,6 +566,7 @@ static void burst_end(struct svc_world *w, struct visit *v)
     switch ((enum burst_end)v->end) {
     case BURST_YIELD:
         wt_req_yield(&v->wt, now);
+        v->t_mark = (int64_t)now;
         if (in->svc->def->sched == MDL_SCHED_LWT) {
             q_push(&in->yq_head, &in->yq_tail, v);
             in->yq_len++;
@@ -586,6 +587,10 @@ static void burst_end(struct svc_world *w, struct visit *v)
             c->measured = v->measured;
             c->cls = v->cls;
             c->bytes = draw_bytes(&st->size, v->svc->rng_size);
+            if (v->exported) {
+                c->exported = 1;
+                c->span_id = ++w->next_span_id;
+            }
             struct wt_ctx ctx;
             wt_call_send(&v->wt, &c->wt_call, (uint32_t)v->svc->callee_local[callee], now,
                          &ctx);
@@ -595,6 +600,7 @@ static void burst_end(struct svc_world *w, struct visit *v)
         if (!st->parallel && !st->pick)
             v->sub++;
         wt_req_block(&v->wt, now);
+        v->t_mark = (int64_t)now;
         return;
     }
     case BURST_REPLY:
@@ -617,6 +623,8 @@ static bool burst_start(struct svc_world *w, struct svc_instance *in, struct vis
         d += (int64_t)(v->hooks + 1 + end_hooks(v)) * w->hook_ns; /* + run */
     v->hooks = 0;
     wt_req_run(&v->wt, ns(now));
+    span_add(w, v, SPAN_WAIT, v->t_mark, now);
+    v->t_mark = now;
     if (d == 0) {
         burst_end(w, v);
         return false;
@@ -644,6 +652,8 @@ static void lwt_read(struct svc_world *w, struct svc_instance *in, struct visit 
         bool have = v->parent && wt_ctx_decode(&ctx, v->ctx_hdr, WT_CTX_LEN) == WT_OK;
         wt_req_arrive(&v->wt, &v->svc->wt, have ? &ctx : NULL, ns(v->t_nic), ns(now));
         v->hooks++;
+        span_add(w, v, SPAN_RING, v->t_nic, now);
+        v->t_mark = now;
         burst_start(w, in, v);
         return;
     }
@@ -658,6 +668,9 @@ static void lwt_read(struct svc_world *w, struct svc_instance *in, struct visit 
         return;
     wt_req_runnable(&p->wt, seen);
     p->hooks++;
+    span_add(w, p, SPAN_CALLS, p->t_mark, v->t_nic);
+    span_add(w, p, SPAN_RING, v->t_nic, now);
+    p->t_mark = now;
     burst_start(w, in, p);
 }
 
@@ -731,6 +744,8 @@ static void fifo_reply(struct svc_world *w, struct svc_instance *in, struct visi
         return;
     wt_req_runnable(&p->wt, now);
     p->hooks++;
+    span_add(w, p, SPAN_CALLS, p->t_mark, (int64_t)now);
+    p->t_mark = (int64_t)now;
     fifo_ready(w, in, p);
 }
 
@@ -742,6 +757,8 @@ static void burst_done(struct sim_engine *eng, void *arg)
     struct svc_world *w = in->svc->world;
     struct visit *v = in->running;
     add_busy(w, in->svc, in->run_start, sim_now_ns(eng));
+    span_add(w, v, SPAN_CPU, in->run_start, sim_now_ns(eng));
+    v->t_mark = sim_now_ns(eng);
     in->running = NULL;
     burst_end(w, v);
     if (in->svc->def->sched == MDL_SCHED_LWT)
@@ -766,6 +783,7 @@ static void accept(struct svc_instance *in, struct visit *v)
     bool have = v->parent && wt_ctx_decode(&ctx, v->ctx_hdr, WT_CTX_LEN) == WT_OK;
     wt_req_arrive(&v->wt, &v->svc->wt, have ? &ctx : NULL, ns(now), ns(now));
     v->hooks++;
+    v->t_nic = v->t_mark = now;
     fifo_ready(w, in, v);
 }
 
@@ -812,6 +830,7 @@ static void visit_leave(struct svc_world *w, struct visit *v)
     struct svc_instance *in = v->inst;
     struct svc_service *s = v->svc;
     in->outstanding--;
+    span_add(w, v, SPAN_VISIT, v->t_nic, sim_now_ns(w->eng));
     for (int k = 0; k < NACC; k++) {
         s->acc[k].completions++;
         if (v->wt.sampled)

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Results: JSON summaries (later: CSV series, Graphviz, plots, traces).
-libuksim_la_SOURCES += %reldir%/summary.c %reldir%/summary.h \
+libuksim_la_SOURCES += %reldir%/summary.c %reldir%/summary.h %reldir%/trace.c %reldir%/trace.h \
 	%reldir%/timeseries.c %reldir%/timeseries.h
 
 # Graphs need Graphviz (only output/ and topologies/ use cgraph).
