@@ -8,6 +8,7 @@
 #include "models/model.h"
 #include "models/run.h"
 #include "output/graph.h"
+#include "output/plots.h"
 #include "output/summary.h"
 #include "policies/policy.h"
 #include "topologies/gen.h"
@@ -242,8 +243,10 @@ static int run_one(struct run_args *a, const char *extra, const char *outdir, bo
     char path[4200];
     snprintf(path, sizeof path, "%s/summary.json", outdir);
     rc = EXIT_DONE;
+    bool plotted = false;
     if (out_summary_write(&s, a->no_timing ? -1.0 : wall, path, &d) ||
-        out_timeseries_write(&s, outdir, &d) || out_trace_write(&s, outdir, &d)) {
+        out_timeseries_write(&s, outdir, &d) || out_trace_write(&s, outdir, &d) ||
+        out_plots_write(&s, outdir, m.slo.latency_p95, &plotted, &d)) {
         print_diag(&d);
         rc = EXIT_RUNFAIL;
     } else if (verbose) {
@@ -264,6 +267,10 @@ static int run_one(struct run_args *a, const char *extra, const char *outdir, bo
                    (unsigned long long)s.svcs[i].visits, s.svcs[i].utilization,
                    s.svcs[i].instance_seconds);
         printf("wrote %s, and services.csv, requests.csv, trace.json there\n", path);
+        printf("plots: %s/plots/*.gp%s\n", outdir,
+               plotted ? " rendered to PNG and SVG"
+                       : " (gnuplot is not installed: scripts and data kept; run gnuplot on "
+                         "them there)");
     }
     if (col) {
         double cost = 0;

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Results: JSON summaries (later: CSV series, Graphviz, plots, traces).
 libuksim_la_SOURCES += %reldir%/summary.c %reldir%/summary.h %reldir%/trace.c %reldir%/trace.h \
+	%reldir%/plots.c %reldir%/plots.h \
 	%reldir%/timeseries.c %reldir%/timeseries.h
 
 # Graphs need Graphviz (only output/ and topologies/ use cgraph).
