@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { EXIT_DONE = 0, EXIT_RUNFAIL = 1, EXIT_USAGE = 2 };
 
@@ -194,6 +195,24 @@ static double wall_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* A progress line on a terminal: simulated time, events per second, ETA. */
+struct progress {
+    double t0;
+    bool shown;
+};
+
+static void show_progress(void *ctx, double now, double end, uint64_t events)
+{
+    struct progress *p = ctx;
+    double el = wall_now() - p->t0;
+    if (el < 1.0)
+        return; /* short runs stay quiet */
+    double eta = now > 0 ? el * (end - now) / now : 0;
+    fprintf(stderr, "\r%.0f of %.0f s simulated, %.2fM events/s, ETA %.0f s   ", now, end,
+            (double)events / el / 1e6, eta);
+    p->shown = true;
+}
+
 /* What the default scenario's table shows of one run. */
 struct column {
     const char *policy;
@@ -232,7 +251,15 @@ static int run_one(struct run_args *a, const char *extra, const char *outdir, bo
     }
     double t0 = wall_now();
     struct run_summary s;
-    int err = run_model_ctl(&m, seed, pc.ops ? &pc.ctl : NULL, &s);
+    struct run_control ctl = pc.ops ? pc.ctl : (struct run_control){0};
+    struct progress prog = {t0, false};
+    if (!a->quiet && isatty(STDERR_FILENO)) {
+        ctl.progress = show_progress;
+        ctl.pctx = &prog;
+    }
+    int err = run_model_ctl(&m, seed, (pc.ops || ctl.progress) ? &ctl : NULL, &s);
+    if (prog.shown)
+        fputc('\n', stderr);
     pol_control_fini(&pc);
     double wall = wall_now() - t0;
     if (err) {

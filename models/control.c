@@ -150,9 +150,26 @@ void ctl_demand(struct svc_world *w, struct svc_service *s)
     }
 }
 
+static void progress_tick(struct sim_engine *eng, void *arg)
+{
+    struct svc_world *w = arg;
+    const struct run_control *ctl = w->progress_ctl;
+    ctl->progress(ctl->pctx, sim_ns_to_sec(sim_now_ns(eng)), w->model->run.duration,
+                  sim_events_run(eng));
+    int64_t next = sim_now_ns(eng) + w->progress_step;
+    if (next <= sim_sec_to_ns(w->model->run.duration))
+        sim_schedule(eng, next, progress_tick, w);
+}
+
 void ctl_start(struct svc_world *w, const struct run_control *ctl)
 {
-    if (!ctl)
+    if (ctl && ctl->progress) {
+        w->progress_ctl = ctl;
+        w->progress_step = sim_sec_to_ns(w->model->run.duration) / 200;
+        if (w->progress_step > 0)
+            sim_schedule(w->eng, w->progress_step, progress_tick, w);
+    }
+    if (!ctl || !ctl->decide)
         return;
     struct control *c = xcalloc(1, sizeof *c);
     size_t n = w->nsvcs;

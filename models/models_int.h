@@ -183,6 +183,8 @@ struct svc_world {
     size_t nspans, spans_cap;
     uint32_t exported, next_span_id;
     struct control *control;          /* the policy loop, or NULL */
+    const struct run_control *progress_ctl;
+    int64_t progress_step;
     long host_free;                   /* free host slots; < 0: no host pool */
     struct svc_instance **pending;    /* instances waiting for a slot, FIFO ring */
     size_t pending_head, npending, pending_cap;

@@ -113,9 +113,13 @@ struct run_summary {
 struct run_control {
     double period;   /* s */
     double cooldown; /* s */
-    void (*decide)(void *ctx, const struct pol_view *v, struct pol_action *a);
+    void (*decide)(void *ctx, const struct pol_view *v, struct pol_action *a); /* NULL: none */
     int (*demand)(void *ctx, const struct pol_view *v, int svc);
     void *ctx;
+    /* Optional: called 200 times over the run with the simulated time, the
+     * run's end and the events so far (for a progress line). */
+    void (*progress)(void *pctx, double now, double end, uint64_t events);
+    void *pctx;
 };
 
 /* Runs m with the given seed to its stop condition and fills out.
