@@ -66,7 +66,8 @@ int main(void)
             a[k] = run_once(sizes[s], steps, NULL, 0);
             b[k] = run_once(sizes[s], steps, pre, NPRE);
         }
-                        printf("%10zu %16.2fM %16.2fM\n", sizes[s], bench_median(a, RUNS) / 1e6, bench_median(b, RUNS) / 1e6);
+        printf("%10zu %16.2fM %16.2fM\n", sizes[s], bench_median(a, RUNS) / 1e6,
+               bench_median(b, RUNS) / 1e6);
     }
     free(pre);
     return 0;

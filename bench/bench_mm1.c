@@ -13,9 +13,10 @@
 
 int main(void)
 {
-    const char *text = "run = { duration = \"2000s\"; };\n"
-                       "services = ( { name = \"s\"; handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
-                       "workload = { entry = \"s\"; rate = \"const(900)\"; };\n";
+    const char *text =
+        "run = { duration = \"2000s\"; };\n"
+        "services = ( { name = \"s\"; handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
+        "workload = { entry = \"s\"; rate = \"const(900)\"; };\n";
     struct mdl_model m;
     struct sim_diag d = {0};
     if (mdl_load_string(&m, text, "bench", NULL, 0, &d)) {
@@ -33,7 +34,7 @@ int main(void)
         evs[k] = (double)s.events / dt;
         run_summary_fini(&s);
     }
-            printf("M/M/1 rho=0.9: %.2fM simulated requests/s, %.2fM events/s (median of %d)\n",
+    printf("M/M/1 rho=0.9: %.2fM simulated requests/s, %.2fM events/s (median of %d)\n",
            bench_median(rate, RUNS) / 1e6, bench_median(evs, RUNS) / 1e6, RUNS);
     mdl_model_fini(&m);
     return 0;

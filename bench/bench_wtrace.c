@@ -73,8 +73,7 @@ int main(void)
         co[k] = per_codec(2000000);
     }
     double u = bench_median(un, RUNS), s = bench_median(sa, RUNS);
-    printf("tracecore: %.2f ns/hook unsampled, %.2f ns/hook sampled (median of %d)\n", u, s,
-           RUNS);
+    printf("tracecore: %.2f ns/hook unsampled, %.2f ns/hook sampled (median of %d)\n", u, s, RUNS);
     printf("tracecore: %.1f ns per context encode+decode plus response encode+decode\n",
            bench_median(co, RUNS));
     printf("tracecore: a 1 ms request with %d yield points (%d hooks) costs %.1f us "

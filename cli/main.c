@@ -75,11 +75,10 @@ static const char usage_run[] =
     "\n"
     "Defaults of every model key: uksim help model.\n";
 
-static const char usage_check[] =
-    "Usage: uksim check MODEL [--set PATH=VALUE]...\n"
-    "\n"
-    "Loads and checks MODEL without running it; prints problems as\n"
-    "file:line: message and exits with status 2 if there is any.\n";
+static const char usage_check[] = "Usage: uksim check MODEL [--set PATH=VALUE]...\n"
+                                  "\n"
+                                  "Loads and checks MODEL without running it; prints problems as\n"
+                                  "file:line: message and exits with status 2 if there is any.\n";
 
 static void print_diag(const struct sim_diag *d)
 {
@@ -131,11 +130,13 @@ struct run_args {
 
 static int parse_args(int argc, char **argv, const char *cmd, struct run_args *a, bool *help)
 {
-    static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'}, {"seed", required_argument, NULL, 's'},
-        {"set", required_argument, NULL, 'S'},    {"quiet", no_argument, NULL, 'q'},
-        {"no-timing", no_argument, NULL, 'T'},    {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                         {"seed", required_argument, NULL, 's'},
+                                         {"set", required_argument, NULL, 'S'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"no-timing", no_argument, NULL, 'T'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->outdir = "uksim-out";
     a->sets = xcalloc((size_t)argc + 1, sizeof *a->sets); /* + one override of our own */
@@ -303,8 +304,14 @@ static int run_one(struct run_args *a, const char *extra, const char *outdir, bo
         double cost = 0;
         for (size_t i = 0; i < s.nsvcs; i++)
             cost += s.svcs[i].instance_seconds;
-        *col = (struct column){col->policy, s.lat_p95, s.slo_windows_violated, cost,
-                               s.step_to_scale_out, s.step_to_slo_recovery, s.tau_u, s.tau_o,
+        *col = (struct column){col->policy,
+                               s.lat_p95,
+                               s.slo_windows_violated,
+                               cost,
+                               s.step_to_scale_out,
+                               s.step_to_slo_recovery,
+                               s.tau_u,
+                               s.tau_o,
                                s.completed};
     }
     run_summary_fini(&s);
@@ -418,15 +425,21 @@ static int parse_int_opt(const char *name, const char *text, long lo, long hi, i
 
 static int cmd_gen(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"seed", required_argument, NULL, 's'},     {"services", required_argument, NULL, 'n'},
-        {"depth", required_argument, NULL, 'd'},    {"degree", required_argument, NULL, 'k'},
-        {"layers", required_argument, NULL, 'l'},   {"width", required_argument, NULL, 'w'},
-        {"p", required_argument, NULL, 'p'},        {"demand", required_argument, NULL, 'D'},
-        {"rate", required_argument, NULL, 'r'},     {"yield-points", required_argument, NULL, 'y'},
-        {"platform", required_argument, NULL, 'P'}, {"output", required_argument, NULL, 'o'},
-        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"seed", required_argument, NULL, 's'},
+                                         {"services", required_argument, NULL, 'n'},
+                                         {"depth", required_argument, NULL, 'd'},
+                                         {"degree", required_argument, NULL, 'k'},
+                                         {"layers", required_argument, NULL, 'l'},
+                                         {"width", required_argument, NULL, 'w'},
+                                         {"p", required_argument, NULL, 'p'},
+                                         {"demand", required_argument, NULL, 'D'},
+                                         {"rate", required_argument, NULL, 'r'},
+                                         {"yield-points", required_argument, NULL, 'y'},
+                                         {"platform", required_argument, NULL, 'P'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     struct topo_opts o;
     topo_opts_init(&o);
     const char *out = NULL;
@@ -501,10 +514,10 @@ static int cmd_gen(int argc, char **argv)
         fputs(text, stdout);
     }
     if (!quiet && rc == EXIT_DONE)
-        fprintf(stderr, "uksim gen %s: %d services, %d leaves, %d calls, depth %d, mean fan-out "
-                        "%.2f, max fan-out %d\n",
-                o.kind, st.services, st.leaves, st.edges, st.depth, st.mean_fanout,
-                st.max_fanout);
+        fprintf(stderr,
+                "uksim gen %s: %d services, %d leaves, %d calls, depth %d, mean fan-out "
+                "%.2f, max fan-out %d\n",
+                o.kind, st.services, st.leaves, st.edges, st.depth, st.mean_fanout, st.max_fanout);
     free(text);
     return rc;
 }
@@ -540,8 +553,13 @@ static int cmd_render(int argc, char **argv)
             }
             nwin++;
             break;
-        case 'h': fputs(usage_render, stdout); free(win); return EXIT_DONE;
-        case ':': free(win); return usage_error("render", "option %s needs a value", argv[optind - 1]);
+        case 'h':
+            fputs(usage_render, stdout);
+            free(win);
+            return EXIT_DONE;
+        case ':':
+            free(win);
+            return usage_error("render", "option %s needs a value", argv[optind - 1]);
         default: free(win); return usage_error("render", "unknown option %s", argv[optind - 1]);
         }
     }
@@ -583,8 +601,8 @@ static int cmd_check(int argc, char **argv)
             print_diag(&pd);
             rc = EXIT_USAGE;
         } else if (!a.quiet) {
-            printf("%s: ok (%zu services%s%s)\n", m.source, m.nservices,
-                   pc.ops ? ", policy " : "", pc.ops ? pc.ops->name : "");
+            printf("%s: ok (%zu services%s%s)\n", m.source, m.nservices, pc.ops ? ", policy " : "",
+                   pc.ops ? pc.ops->name : "");
         }
         pol_control_fini(&pc);
         mdl_model_fini(&m);

@@ -57,16 +57,16 @@ static const char usage[] =
 
 struct sweep {
     char *file;
-    char *model;                  /* path of the base model */
+    char *model; /* path of the base model */
     int reps;
     unsigned long long seed;
-    char **fixed;                 /* "path=value" applied to every point */
+    char **fixed; /* "path=value" applied to every point */
     size_t nfixed;
-    char *keys[MAX_PARAMS];       /* varied keys, grid first then zipped */
-    char **values[MAX_PARAMS];    /* per key, its values */
+    char *keys[MAX_PARAMS];    /* varied keys, grid first then zipped */
+    char **values[MAX_PARAMS]; /* per key, its values */
     size_t nvalues[MAX_PARAMS];
-    size_t nkeys, ngrid;          /* keys[0..ngrid) are grid axes */
-    size_t zip_len;               /* rows of the zipped lists (0: none) */
+    size_t nkeys, ngrid; /* keys[0..ngrid) are grid axes */
+    size_t zip_len;      /* rows of the zipped lists (0: none) */
     char *metrics[MAX_METRICS];
     size_t nmetrics;
     size_t npoints;
@@ -98,7 +98,9 @@ static char *value_text(const config_setting_t *s)
     case CONFIG_TYPE_INT:
     case CONFIG_TYPE_INT64: snprintf(buf, sizeof buf, "%lld", config_setting_get_int64(s)); break;
     case CONFIG_TYPE_FLOAT: snprintf(buf, sizeof buf, "%.17g", config_setting_get_float(s)); break;
-    case CONFIG_TYPE_BOOL: snprintf(buf, sizeof buf, "%s", config_setting_get_bool(s) ? "true" : "false"); break;
+    case CONFIG_TYPE_BOOL:
+        snprintf(buf, sizeof buf, "%s", config_setting_get_bool(s) ? "true" : "false");
+        break;
     default: return NULL;
     }
     return xstrdup(buf);
@@ -162,8 +164,8 @@ static int sweep_load(struct sweep *w, const char *file)
     }
     int rc = 0;
     const config_setting_t *g = config_lookup(&cfg, "sweep");
-    static const char *const keys[] = {"model", "replications", "seed", "set", "grid",
-                                       "zip",   "metrics",      NULL};
+    static const char *const keys[] = {"model", "replications", "seed",    "set",
+                                       "grid",  "zip",          "metrics", NULL};
     if (!g || !config_setting_is_group(g)) {
         rc = fail(file, 0, "expected sweep = { model = \"...\"; grid = (...); ... };");
         goto out;
@@ -292,13 +294,20 @@ static double svc_metric(const struct run_summary *s, const char *name)
         if (strlen(v->name) != (size_t)(dot - rest) || strncmp(v->name, rest, (size_t)(dot - rest)))
             continue;
         const char *f = dot + 1;
-        if (!strcmp(f, "utilization")) return v->utilization;
-        if (!strcmp(f, "instance_seconds")) return v->instance_seconds;
-        if (!strcmp(f, "cpu")) return v->cpu;
-        if (!strcmp(f, "local_wait")) return v->local_wait;
-        if (!strcmp(f, "call_time")) return v->call_time;
-        if (!strcmp(f, "visits")) return (double)v->visits;
-        if (!strcmp(f, "scale_ups")) return (double)v->scale_ups;
+        if (!strcmp(f, "utilization"))
+            return v->utilization;
+        if (!strcmp(f, "instance_seconds"))
+            return v->instance_seconds;
+        if (!strcmp(f, "cpu"))
+            return v->cpu;
+        if (!strcmp(f, "local_wait"))
+            return v->local_wait;
+        if (!strcmp(f, "call_time"))
+            return v->call_time;
+        if (!strcmp(f, "visits"))
+            return (double)v->visits;
+        if (!strcmp(f, "scale_ups"))
+            return (double)v->scale_ups;
     }
     return NAN;
 }
@@ -317,7 +326,10 @@ struct metric_def {
 };
 
 #define M(n, expr)                                                                                 \
-    static double m_##n(const struct run_summary *s) { return (expr); }
+    static double m_##n(const struct run_summary *s)                                               \
+    {                                                                                              \
+        return (expr);                                                                             \
+    }
 M(completed, (double)s->completed)
 M(throughput, s->measured_seconds > 0 ? (double)s->completed / s->measured_seconds : NAN)
 M(mean, s->lat_mean)
@@ -469,7 +481,6 @@ static bool done(const char *dir, size_t point, int rep)
     return access(path, F_OK) == 0;
 }
 
-
 /* ---- Results ---- */
 
 struct buf {
@@ -587,8 +598,8 @@ static size_t write_results(const struct sweep *w, const char *dir, int *rc)
                 if (isfinite(v))
                     sq += (v - mean) * (v - mean);
             }
-            double half = n > 1 ? gsl_cdf_tdist_Pinv(0.975, n - 1) * sqrt(sq / (n - 1)) / sqrt(n)
-                                : NAN;
+            double half =
+                n > 1 ? gsl_cdf_tdist_Pinv(0.975, n - 1) * sqrt(sq / (n - 1)) / sqrt(n) : NAN;
             if (n)
                 put(&res, ",%.9g", mean);
             else
@@ -639,11 +650,13 @@ static int mkdir_p(const char *path)
 
 int cli_sweep(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"jobs", required_argument, NULL, 'j'}, {"output", required_argument, NULL, 'o'},
-        {"shard", required_argument, NULL, 'S'}, {"merge", no_argument, NULL, 'M'},
-        {"quiet", no_argument, NULL, 'q'},      {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"jobs", required_argument, NULL, 'j'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"shard", required_argument, NULL, 'S'},
+                                         {"merge", no_argument, NULL, 'M'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     int jobs = 1;
     long shard = 0, nshards = 1;
     const char *dir = "sweep-out";
@@ -662,8 +675,8 @@ int cli_sweep(int argc, char **argv)
             break;
         case 'o': dir = optarg; break;
         case 'S':
-            if (sscanf(optarg, "%ld/%ld", &shard, &nshards) != 2 || nshards < 1 ||
-                shard < 0 || shard >= nshards)
+            if (sscanf(optarg, "%ld/%ld", &shard, &nshards) != 2 || nshards < 1 || shard < 0 ||
+                shard >= nshards)
                 return fail("uksim sweep", 0, "--shard: expected I/N with 0 <= I < N, got \"%s\"",
                             optarg);
             break;
@@ -715,7 +728,8 @@ int cli_sweep(int argc, char **argv)
         closedir(dd);
     size_t ntasks = w.npoints * (size_t)w.reps, todo = 0;
     for (size_t t = 0; t < ntasks; t++)
-        todo += (long)(t % (size_t)nshards) == shard && !done(dir, t / (size_t)w.reps, (int)(t % (size_t)w.reps));
+        todo += (long)(t % (size_t)nshards) == shard &&
+                !done(dir, t / (size_t)w.reps, (int)(t % (size_t)w.reps));
     if (!merge && todo) {
         bool tty = !quiet && isatty(STDERR_FILENO);
         double t0 = now_s();
@@ -784,10 +798,11 @@ int cli_sweep(int argc, char **argv)
     }
     size_t missing = write_results(&w, dir, &rc);
     if (!quiet)
-        fprintf(stderr, "uksim sweep: %zu points x %d replications; %zu results missing%s; wrote "
-                        "%s/results.csv and %s/raw.csv\n",
-                w.npoints, w.reps, missing,
-                nshards > 1 && !merge ? " (other shards)" : "", dir, dir);
+        fprintf(stderr,
+                "uksim sweep: %zu points x %d replications; %zu results missing%s; wrote "
+                "%s/results.csv and %s/raw.csv\n",
+                w.npoints, w.reps, missing, nshards > 1 && !merge ? " (other shards)" : "", dir,
+                dir);
     sweep_free(&w);
     return rc;
 }

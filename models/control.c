@@ -23,9 +23,15 @@ struct control {
     int64_t period_start;
 };
 
-static double per_s(uint64_t n, double secs) { return secs > 0 ? (double)n / secs : NAN; }
+static double per_s(uint64_t n, double secs)
+{
+    return secs > 0 ? (double)n / secs : NAN;
+}
 
-static double ns_mean(const struct wt_sketch *k) { return k->n ? wt_sketch_mean(k) * 1e-9 : NAN; }
+static double ns_mean(const struct wt_sketch *k)
+{
+    return k->n ? wt_sketch_mean(k) * 1e-9 : NAN;
+}
 
 /* Builds the view of the period that started at c->period_start. */
 static void build_view(struct svc_world *w, struct control *c, struct pol_view *v)
@@ -140,8 +146,8 @@ void ctl_demand(struct svc_world *w, struct svc_service *s)
     int t = c->ctl->demand(c->ctl->ctx, &v, s->index);
     /* On demand means now: the cooldown does not hold a cold start back. */
     if (t > 0 && t >= s->def->min) {
-        int live = s->count[INST_PENDING] + s->count[INST_BOOTING] +
-                   s->count[INST_REGISTERING] + s->count[INST_READY];
+        int live = s->count[INST_PENDING] + s->count[INST_BOOTING] + s->count[INST_REGISTERING] +
+                   s->count[INST_READY];
         if (t > live) {
             svc_scale_to(w, s, t);
             c->last_change[s->index] = sim_now_ns(w->eng);

@@ -83,7 +83,10 @@ static double offered_rate(const struct mdl_model *m, const struct run_client_ro
     return sum / STEPS;
 }
 
-static int sgn(double x) { return (x > 0) - (x < 0); }
+static int sgn(double x)
+{
+    return (x > 0) - (x < 0);
+}
 
 void el_compute(const struct mdl_model *m, struct run_summary *s, const double *lat, size_t n)
 {

@@ -25,11 +25,11 @@ struct mdl_step {
     struct sim_dist compute; /* seconds, for MDL_STEP_COMPUTE */
     int *callees;            /* service indices, for MDL_STEP_CALL */
     size_t ncallees;
-    bool parallel;           /* send all calls at once, or one after another */
-    double *pick;            /* or call one callee, drawn with these cumulative
-                                probabilities (NULL: call them all) */
-    struct sim_dist size;    /* bytes of each call's request */
-    int line;                /* where the step is written */
+    bool parallel;        /* send all calls at once, or one after another */
+    double *pick;         /* or call one callee, drawn with these cumulative
+                             probabilities (NULL: call them all) */
+    struct sim_dist size; /* bytes of each call's request */
+    int line;             /* where the step is written */
 };
 
 /* A handler: the steps a visit of one request class runs. */
@@ -52,26 +52,26 @@ enum mdl_sched {
 
 /* A scripted change of a service's instance count. */
 struct mdl_scale {
-    double at;       /* s */
+    double at; /* s */
     int instances;
 };
 
 struct mdl_service {
     char *name;
     int line;
-    int instances;   /* ready at time 0 */
-    int min, max;    /* bounds for scaling */
-    struct sim_dist boot;  /* s, from request to booted */
-    double discovery;      /* s, from booted to receiving requests */
+    int instances;              /* ready at time 0 */
+    int min, max;               /* bounds for scaling */
+    struct sim_dist boot;       /* s, from request to booted */
+    double discovery;           /* s, from booted to receiving requests */
     struct mdl_scale *scale_at; /* sorted by time */
     size_t nscale;
     enum mdl_sched sched;
     int yield_points;   /* yields inside each compute step: k + 1 equal slices */
     double yield_every; /* s; > 0: yield after each such quantum of CPU instead */
     enum mdl_lb lb;
-    int maxconn;     /* requests one instance holds at once; beyond, calls queue at
-                        the balancer (0: no limit). 1 with FIFO CPUs gives M/M/c. */
-    struct mdl_step *steps;  /* the default handler */
+    int maxconn;            /* requests one instance holds at once; beyond, calls queue at
+                               the balancer (0: no limit). 1 with FIFO CPUs gives M/M/c. */
+    struct mdl_step *steps; /* the default handler */
     size_t nsteps;
     struct mdl_handler *by_class; /* per workload class; nsteps 0: the default */
     /* As written: handlers = ( { class = "..."; steps = (...); } ). */
@@ -85,9 +85,9 @@ struct mdl_service {
 
 struct mdl_run {
     uint64_t seed;
-    double duration;      /* s; stop time */
-    double warmup;        /* s; statistics start */
-    double window;        /* s; time-series window */
+    double duration;       /* s; stop time */
+    double warmup;         /* s; statistics start */
+    double window;         /* s; time-series window */
     uint64_t max_requests; /* stop after this many completions (0: none) */
     uint64_t max_events;   /* stop after this many events (0: none) */
 };
@@ -104,10 +104,10 @@ struct mdl_network {
 enum mdl_fold { MDL_FOLD_MAX, MDL_FOLD_SUM, MDL_FOLD_MIN };
 
 struct mdl_tracing {
-    uint32_t sampling;      /* 1 in N requests traced; 0: tracing off */
-    bool per_service;       /* sampling decided at each service, not at the root */
-    bool packet_timestamps; /* NIC arrival times reach the tracing core */
-    double hook_cost;       /* s of CPU charged per hook of a sampled request */
+    uint32_t sampling;        /* 1 in N requests traced; 0: tracing off */
+    bool per_service;         /* sampling decided at each service, not at the root */
+    bool packet_timestamps;   /* NIC arrival times reach the tracing core */
+    double hook_cost;         /* s of CPU charged per hook of a sampled request */
     uint32_t export_requests; /* timelines of this many requests go to trace.json */
     enum mdl_fold fold;
 };
@@ -129,9 +129,9 @@ struct mdl_param {
 
 /* policy = { name = "hpa"; period = "15s"; cooldown = "30s"; <param> = ...; } */
 struct mdl_policy {
-    char *name;        /* NULL: no policy (the instance counts stay as written) */
-    double period;     /* s between decisions */
-    double cooldown;   /* s after a change to a service before the next one */
+    char *name;               /* NULL: no policy (the instance counts stay as written) */
+    double period;            /* s between decisions */
+    double cooldown;          /* s after a change to a service before the next one */
     struct mdl_param *params; /* the policy's own keys */
     size_t nparams;
     int line;
@@ -145,7 +145,7 @@ struct mdl_slo {
 };
 
 struct mdl_model {
-    char *source;      /* file name, or "<built-in>" */
+    char *source; /* file name, or "<built-in>" */
     struct mdl_run run;
     struct mdl_policy policy;
     struct mdl_slo slo;
@@ -155,7 +155,7 @@ struct mdl_model {
     struct mdl_service *services;
     size_t nservices;
     struct wl_spec workload;
-    char **warnings;   /* "file:line: warning: ..." lines the loader produced */
+    char **warnings; /* "file:line: warning: ..." lines the loader produced */
     size_t nwarnings;
 };
 

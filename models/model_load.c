@@ -245,8 +245,8 @@ static int load_run(struct loader *L, const config_setting_t *root)
 
 static int load_network(struct loader *L, const config_setting_t *root)
 {
-    static const char *const keys[] = {"latency", "bandwidth", "queueing", "zones",
-                                       "zone_latency", NULL};
+    static const char *const keys[] = {"latency", "bandwidth",    "queueing",
+                                       "zones",   "zone_latency", NULL};
     struct mdl_network *n = &L->m->net;
     sim_dist_init_const(&n->latency, 0.0);
     int err;
@@ -308,8 +308,8 @@ static int load_network(struct loader *L, const config_setting_t *root)
                 return fail(L, row, "zone_latency entries are strings such as \"10ms\"");
             if (sim_parse_duration(txt, &v) == 0)
                 sim_dist_init_const(&n->zone_latency[i * nz + j], v);
-            else if (sim_dist_init_parse(&n->zone_latency[i * nz + j], txt, SIM_DIST_SECONDS, L->dir,
-                                         why, sizeof why))
+            else if (sim_dist_init_parse(&n->zone_latency[i * nz + j], txt, SIM_DIST_SECONDS,
+                                         L->dir, why, sizeof why))
                 return fail(L, row, "zone_latency from %s to %s: %s", n->zones[i], n->zones[j],
                             why);
         }
@@ -319,8 +319,8 @@ static int load_network(struct loader *L, const config_setting_t *root)
 
 static int load_tracing(struct loader *L, const config_setting_t *root)
 {
-    static const char *const keys[] = {"sampling", "sample_at", "packet_timestamps",
-                                       "hook_cost", "fold", "export", NULL};
+    static const char *const keys[] = {
+        "sampling", "sample_at", "packet_timestamps", "hook_cost", "fold", "export", NULL};
     struct mdl_tracing *t = &L->m->tracing;
     t->sampling = 1;
     t->export_requests = 20;
@@ -477,15 +477,16 @@ static int load_slo(struct loader *L, const config_setting_t *root)
 static int load_step(struct loader *L, struct mdl_service *svc, const config_setting_t *s,
                      struct mdl_step *st)
 {
-    static const char *const keys[] = {"compute", "call", "parallel", "p", "pick",
-                                       "request_size", NULL};
+    static const char *const keys[] = {"compute", "call",         "parallel", "p",
+                                       "pick",    "request_size", NULL};
     int err;
     st->line = (int)config_setting_source_line(s);
     st->p = 1.0;
     sim_dist_init_const(&st->size, 0.0);
     if (!config_setting_is_group(s))
-        return fail(L, s, "service \"%s\": each handler step must be a group such as "
-                          "{ compute = \"exp(1ms)\"; }",
+        return fail(L, s,
+                    "service \"%s\": each handler step must be a group such as "
+                    "{ compute = \"exp(1ms)\"; }",
                     svc->name);
     if ((err = check_keys(L, s, "a handler step", keys)))
         return err;
@@ -522,7 +523,8 @@ static int load_step(struct loader *L, struct mdl_service *svc, const config_set
     /* Callee names are resolved once every service is known. */
     if (config_setting_type(call) == CONFIG_TYPE_STRING) {
         st->ncallees = 1;
-    } else if (config_setting_is_aggregate(call) && config_setting_type(call) != CONFIG_TYPE_GROUP) {
+    } else if (config_setting_is_aggregate(call) &&
+               config_setting_type(call) != CONFIG_TYPE_GROUP) {
         st->ncallees = (size_t)config_setting_length(call);
         if (st->ncallees == 0)
             return fail(L, call, "service \"%s\": call lists no service", svc->name);
@@ -671,11 +673,10 @@ static int load_scale_at(struct loader *L, const config_setting_t *s, struct mdl
 
 static int load_service(struct loader *L, const config_setting_t *s, struct mdl_service *svc)
 {
-    static const char *const keys[] = {"name",      "instances",    "min",         "max",
-                                       "lb",        "maxconn",      "platform",    "boot",
-                                       "discovery", "scale_at",     "handler",     "yield_points",
-                                       "yield_every", "scheduler",  "handlers",    "response_size",
-                                       "zone",      NULL};
+    static const char *const keys[] = {
+        "name",        "instances", "min",       "max",           "lb",      "maxconn",
+        "platform",    "boot",      "discovery", "scale_at",      "handler", "yield_points",
+        "yield_every", "scheduler", "handlers",  "response_size", "zone",    NULL};
 
     int err;
     svc->line = (int)config_setting_source_line(s);
@@ -709,12 +710,14 @@ static int load_service(struct loader *L, const config_setting_t *s, struct mdl_
         return err;
     svc->max = (int)v;
     if (svc->min > svc->max)
-        return fail(L, config_setting_get_member(s, "min"), "min = %d is above max = %d",
-                    svc->min, svc->max);
-    if (svc->instances < svc->min || svc->instances > svc->max)
-        return fail(L, config_setting_get_member(s, "instances") ? config_setting_get_member(s, "instances") : s,
-                    "instances = %d is outside [min, max] = [%d, %d]", svc->instances, svc->min,
+        return fail(L, config_setting_get_member(s, "min"), "min = %d is above max = %d", svc->min,
                     svc->max);
+    if (svc->instances < svc->min || svc->instances > svc->max)
+        return fail(
+            L,
+            config_setting_get_member(s, "instances") ? config_setting_get_member(s, "instances")
+                                                      : s,
+            "instances = %d is outside [min, max] = [%d, %d]", svc->instances, svc->min, svc->max);
     if ((err = load_boot(L, s, svc)) || (err = get_duration(L, s, "discovery", &svc->discovery)) ||
         (err = load_scale_at(L, s, svc)))
         return err;
@@ -753,8 +756,7 @@ static int load_service(struct loader *L, const config_setting_t *s, struct mdl_
         return err;
     if (config_setting_get_member(s, "yield_every")) {
         if (!(svc->yield_every > 0))
-            return fail(L, config_setting_get_member(s, "yield_every"),
-                        "yield_every must be > 0");
+            return fail(L, config_setting_get_member(s, "yield_every"), "yield_every must be > 0");
         if (config_setting_get_member(s, "yield_points"))
             return fail(L, config_setting_get_member(s, "yield_every"),
                         "service \"%s\": give yield_points or yield_every, not both", svc->name);
@@ -771,7 +773,8 @@ static int load_service(struct loader *L, const config_setting_t *s, struct mdl_
     }
     const config_setting_t *h = config_setting_get_member(s, "handler");
     if (!h)
-        return fail(L, s, "service \"%s\" needs a handler: handler = ( { compute = \"exp(1ms)\"; } );",
+        return fail(L, s,
+                    "service \"%s\" needs a handler: handler = ( { compute = \"exp(1ms)\"; } );",
                     svc->name);
     struct mdl_handler dh = {0};
     err = load_handler(L, svc, h, "handler", &dh);
@@ -880,34 +883,34 @@ static int find_cycle(struct loader *L, int v, char *color, int *parent)
     color[v] = 1;
     const struct mdl_service *svc = &m->services[v];
     for (size_t hk = 0; hk <= svc->nhandlers; hk++) {
-      struct mdl_handler hd = handler_at(svc, hk);
-      for (size_t k = 0; k < hd.nsteps; k++) {
-        const struct mdl_step *st = &hd.steps[k];
-        for (size_t c = 0; st->kind == MDL_STEP_CALL && c < st->ncallees; c++) {
-            int w = st->callees[c];
-            if (color[w] == 1) {
-                /* parent[] links v back to w: print w -> ... -> v -> w. */
-                int chain[256], n = 0;
-                for (int x = v; x != w && n < 256; x = parent[x])
-                    chain[n++] = x;
-                char path[400];
-                size_t used = (size_t)snprintf(path, sizeof path, "%s", m->services[w].name);
-                for (int j = n - 1; j >= 0 && used < sizeof path; j--)
-                    used += (size_t)snprintf(path + used, sizeof path - used, " -> %s",
-                                             m->services[chain[j]].name);
-                if (used < sizeof path)
-                    snprintf(path + used, sizeof path - used, " -> %s", m->services[w].name);
-                return sim_diag_set(L->d, SIM_ECONFIG, L->file, st->line,
-                                    "call cycle: %s (synchronous calls must form a DAG)", path);
-            }
-            if (color[w] == 0) {
-                parent[w] = v;
-                int err = find_cycle(L, w, color, parent);
-                if (err)
-                    return err;
+        struct mdl_handler hd = handler_at(svc, hk);
+        for (size_t k = 0; k < hd.nsteps; k++) {
+            const struct mdl_step *st = &hd.steps[k];
+            for (size_t c = 0; st->kind == MDL_STEP_CALL && c < st->ncallees; c++) {
+                int w = st->callees[c];
+                if (color[w] == 1) {
+                    /* parent[] links v back to w: print w -> ... -> v -> w. */
+                    int chain[256], n = 0;
+                    for (int x = v; x != w && n < 256; x = parent[x])
+                        chain[n++] = x;
+                    char path[400];
+                    size_t used = (size_t)snprintf(path, sizeof path, "%s", m->services[w].name);
+                    for (int j = n - 1; j >= 0 && used < sizeof path; j--)
+                        used += (size_t)snprintf(path + used, sizeof path - used, " -> %s",
+                                                 m->services[chain[j]].name);
+                    if (used < sizeof path)
+                        snprintf(path + used, sizeof path - used, " -> %s", m->services[w].name);
+                    return sim_diag_set(L->d, SIM_ECONFIG, L->file, st->line,
+                                        "call cycle: %s (synchronous calls must form a DAG)", path);
+                }
+                if (color[w] == 0) {
+                    parent[w] = v;
+                    int err = find_cycle(L, w, color, parent);
+                    if (err)
+                        return err;
+                }
             }
         }
-      }
     }
     color[v] = 2;
     return 0;
@@ -958,7 +961,8 @@ static int load_class(struct loader *L, const config_setting_t *g, const char *e
     c->line = (int)config_setting_source_line(g);
     sim_dist_init_const(&c->size, 0.0);
     c->share = 1.0;
-    if ((err = get_string(L, g, "name", &name, &wn)) || (err = get_string(L, g, "entry", &entry, &we)))
+    if ((err = get_string(L, g, "name", &name, &wn)) ||
+        (err = get_string(L, g, "entry", &entry, &we)))
         return err;
     c->name = xstrdup(name ? name : "default");
     if (!entry)
@@ -994,8 +998,9 @@ static int load_workload(struct loader *L, const config_setting_t *root)
     if (err)
         return err;
     if (!g)
-        return sim_diag_set(L->d, SIM_ECONFIG, L->file, 0,
-                            "no workload: add workload = { entry = \"...\"; rate = \"const(100)\"; };");
+        return sim_diag_set(
+            L->d, SIM_ECONFIG, L->file, 0,
+            "no workload: add workload = { entry = \"...\"; rate = \"const(100)\"; };");
     wl->line = (int)config_setting_source_line(g);
     if ((err = check_keys(L, g, "workload", keys)))
         return err;
@@ -1006,8 +1011,9 @@ static int load_workload(struct loader *L, const config_setting_t *root)
         return err;
     const config_setting_t *users = config_setting_get_member(g, "users");
     if (!!rate == !!users)
-        return fail(L, g, "workload needs either rate (open loop, e.g. rate = \"const(100)\";) or "
-                          "users (closed loop, with think)");
+        return fail(L, g,
+                    "workload needs either rate (open loop, e.g. rate = \"const(100)\";) or "
+                    "users (closed loop, with think)");
     if (rate) {
         wl->kind = WL_OPEN;
         if (arrivals && strcmp(arrivals, "poisson") != 0)
@@ -1045,8 +1051,9 @@ static int load_workload(struct loader *L, const config_setting_t *root)
         return fail(L, we ? we : config_setting_get_member(g, "request_size"),
                     "with classes, give entry and request_size per class");
     if (config_setting_type(cl) != CONFIG_TYPE_LIST || config_setting_length(cl) == 0)
-        return fail(L, cl, "classes must be a list: ( { name = \"browse\"; entry = \"...\"; "
-                           "share = 0.8; }, ... )");
+        return fail(L, cl,
+                    "classes must be a list: ( { name = \"browse\"; entry = \"...\"; "
+                    "share = 0.8; }, ... )");
     size_t n = (size_t)config_setting_length(cl);
     wl->classes = xcalloc(n, sizeof *wl->classes);
     double total = 0;
@@ -1080,8 +1087,8 @@ static void mark_reachable(const struct mdl_model *m, size_t c, int s, char *see
         return;
     seen[s] |= 3; /* reachable, and visited for this class */
     const struct mdl_service *svc = &m->services[s];
-    struct mdl_handler h = svc->by_class[c].nsteps ? svc->by_class[c]
-                                                    : (struct mdl_handler){svc->steps, svc->nsteps};
+    struct mdl_handler h =
+        svc->by_class[c].nsteps ? svc->by_class[c] : (struct mdl_handler){svc->steps, svc->nsteps};
     for (size_t k = 0; k < h.nsteps; k++)
         for (size_t j = 0; h.steps[k].kind == MDL_STEP_CALL && j < h.steps[k].ncallees; j++)
             mark_reachable(m, c, h.steps[k].callees[j], seen);
@@ -1165,8 +1172,8 @@ static int apply_override(struct loader *L, config_t *cfg, const char *text)
                 for (int i = 0; i < config_setting_length(cur) && !child; i++) {
                     config_setting_t *e = config_setting_get_elem(cur, (unsigned)i);
                     const char *n = NULL;
-                    if (config_setting_is_group(e) &&
-                        config_setting_lookup_string(e, "name", &n) && strcmp(n, tok) == 0)
+                    if (config_setting_is_group(e) && config_setting_lookup_string(e, "name", &n) &&
+                        strcmp(n, tok) == 0)
                         child = e;
                 }
             }
@@ -1246,11 +1253,10 @@ static int load_config(struct mdl_model *m, config_t *cfg, const char *file,
     const config_setting_t *root = config_root_setting(cfg);
     if ((err = check_keys(&L, root, "the model", top)) || (err = load_run(&L, root)) ||
         (err = load_network(&L, root)) || (err = load_services(&L, root)) ||
-        (err = load_hosts(&L, root)) ||
-        (err = load_workload(&L, root)) || (err = resolve_class_handlers(&L)) ||
-        (err = check_reachable(&L)) ||
-        (err = load_tracing(&L, root)) ||
-        (err = load_policy(&L, root)) || (err = load_slo(&L, root)))
+        (err = load_hosts(&L, root)) || (err = load_workload(&L, root)) ||
+        (err = resolve_class_handlers(&L)) || (err = check_reachable(&L)) ||
+        (err = load_tracing(&L, root)) || (err = load_policy(&L, root)) ||
+        (err = load_slo(&L, root)))
         return err;
     return 0;
 }
@@ -1309,8 +1315,8 @@ void mdl_model_fini(struct mdl_model *m)
     for (size_t i = 0; i < m->nservices; i++) {
         struct mdl_service *s = &m->services[i];
         for (size_t h = 0; h <= s->nhandlers; h++) {
-            struct mdl_handler hd = h == 0 ? (struct mdl_handler){s->steps, s->nsteps}
-                                           : s->handlers[h - 1];
+            struct mdl_handler hd =
+                h == 0 ? (struct mdl_handler){s->steps, s->nsteps} : s->handlers[h - 1];
             for (size_t k = 0; k < hd.nsteps; k++) {
                 sim_dist_fini(&hd.steps[k].compute);
                 sim_dist_fini(&hd.steps[k].size);

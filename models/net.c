@@ -14,8 +14,7 @@ static int64_t draw(const struct sim_dist *d, gsl_rng *r)
     return sim_sec_to_ns(sim_dist_sample(d, r));
 }
 
-int64_t net_delay_ns(struct svc_world *w, int from, int to, double bytes,
-                     struct svc_instance *link)
+int64_t net_delay_ns(struct svc_world *w, int from, int to, double bytes, struct svc_instance *link)
 {
     const struct mdl_network *n = &w->model->net;
     const struct sim_dist *lat =

@@ -113,8 +113,8 @@ static void send_request(struct svc_world *w, uint32_t user)
     v->measured = now >= w->warmup_ns;
     v->cls = (uint16_t)c;
     v->user = user;
-    v->bytes = cls->size.kind == SIM_DIST_CONST ? cls->size.p1
-                                                : sim_dist_sample(&cls->size, w->rng_class);
+    v->bytes =
+        cls->size.kind == SIM_DIST_CONST ? cls->size.p1 : sim_dist_sample(&cls->size, w->rng_class);
     w->sent += v->measured;
     for (int k = 0; k < NACC; k++)
         w->cacc[k].sent++;
@@ -130,8 +130,8 @@ static void arrival(struct sim_engine *eng, void *arg)
 {
     struct svc_world *w = arg;
     send_request(w, 0);
-    double next = wl_next_arrival(&w->model->workload.rate, sim_ns_to_sec(sim_now_ns(eng)),
-                                  w->rng_arrivals);
+    double next =
+        wl_next_arrival(&w->model->workload.rate, sim_ns_to_sec(sim_now_ns(eng)), w->rng_arrivals);
     if (next <= w->model->run.duration)
         sim_schedule(eng, sim_sec_to_ns(next), arrival, w);
 }
@@ -186,7 +186,10 @@ static void window_tick(struct sim_engine *eng, void *arg)
         sim_schedule(eng, next, window_tick, w);
 }
 
-static double mean_or_nan(double sum, uint64_t n) { return n ? sum / (double)n : NAN; }
+static double mean_or_nan(double sum, uint64_t n)
+{
+    return n ? sum / (double)n : NAN;
+}
 
 static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_summary *out)
 {

@@ -14,59 +14,59 @@
 
 struct run_svc_summary {
     const char *name;
-    uint64_t visits;          /* measured visits completed */
-    uint64_t traced;          /* of which sampled by the tracing core */
+    uint64_t visits; /* measured visits completed */
+    uint64_t traced; /* of which sampled by the tracing core */
     /* Means per traced visit, as the tracing core measured them, s: */
-    double cpu;               /* time running */
-    double local_wait;        /* time runnable but not running (with packet
-                                 timestamps, also unread in the NIC ring) */
-    double call_time;         /* time blocked on calls */
-    double nic_wait;          /* ground truth: mean time the request and its
-                                 replies sat unread in NIC rings, s */
-    double utilization;       /* busy CPU time / instance time */
-    double instance_seconds;  /* summed over instances, measured period */
+    double cpu;                      /* time running */
+    double local_wait;               /* time runnable but not running (with packet
+                                        timestamps, also unread in the NIC ring) */
+    double call_time;                /* time blocked on calls */
+    double nic_wait;                 /* ground truth: mean time the request and its
+                                        replies sat unread in NIC rings, s */
+    double utilization;              /* busy CPU time / instance time */
+    double instance_seconds;         /* summed over instances, measured period */
     uint64_t scale_ups, scale_downs; /* changes made by the controller */
-    int verdict;              /* the tracing core's verdict over the measured period */
-    int verdict_callee;       /* LINK/DELEGATE: a service index; else -1 */
-    double verdict_wait;      /* s */
+    int verdict;                     /* the tracing core's verdict over the measured period */
+    int verdict_callee;              /* LINK/DELEGATE: a service index; else -1 */
+    double verdict_wait;             /* s */
     /* Elasticity over the windows after warm-up (models/elastic.h), in %: */
-    double theta_u, theta_o;  /* under-/over-provisioning accuracy */
-    double tau_u, tau_o;      /* under-/over-provisioning timeshare */
-    double instability;       /* share of time supply and demand move apart */
-    double jitter;            /* (supply changes - demand changes) per minute */
+    double theta_u, theta_o; /* under-/over-provisioning accuracy */
+    double tau_u, tau_o;     /* under-/over-provisioning timeshare */
+    double instability;      /* share of time supply and demand move apart */
+    double jitter;           /* (supply changes - demand changes) per minute */
 };
 
 struct run_edge_summary {
     const char *caller, *callee;
-    uint64_t calls;           /* traced measured calls */
-    double network_wait;      /* mean caller-observed call time - callee total, s */
-    double remote_wait;       /* mean aggregate the callee returned, s */
+    uint64_t calls;      /* traced measured calls */
+    double network_wait; /* mean caller-observed call time - callee total, s */
+    double remote_wait;  /* mean aggregate the callee returned, s */
 };
 
 /* One service over one time window (all windows, warm-up included). Means
  * and quantiles cover the visits the tracing core sampled in the window. */
 struct run_window_row {
-    double t_start, t_end;   /* s */
-    int svc;                 /* index into svcs */
+    double t_start, t_end;        /* s */
+    int svc;                      /* index into svcs */
     int ready, booting, draining; /* instances at the window's end */
-    double serving;          /* mean instances ready or draining over the window */
-    int demand;              /* instances the offered load needs (models/elastic.h) */
-    double utilization;      /* busy / serving time in the window */
+    double serving;               /* mean instances ready or draining over the window */
+    int demand;                   /* instances the offered load needs (models/elastic.h) */
+    double utilization;           /* busy / serving time in the window */
     uint64_t arrivals, completions;
-    double p50, p95, p99;    /* of the service's total per visit, s */
+    double p50, p95, p99; /* of the service's total per visit, s */
     double cpu, local_wait, call_time, network_wait, remote_wait; /* means, s */
-    int verdict;             /* the tracing core's window verdict (enum wt_verdict) */
-    int verdict_callee;      /* LINK/DELEGATE: a service index; else -1 */
+    int verdict;        /* the tracing core's window verdict (enum wt_verdict) */
+    int verdict_callee; /* LINK/DELEGATE: a service index; else -1 */
 };
 
 /* One span of an exported request's timeline at one instance. */
 enum run_span_kind { SPAN_VISIT, SPAN_CPU, SPAN_WAIT, SPAN_CALLS, SPAN_RING };
 struct run_span {
-    int kind;                /* enum run_span_kind */
+    int kind; /* enum run_span_kind */
     int svc, inst;
-    double ts, dur;          /* s */
-    uint64_t req;            /* the client request */
-    uint32_t visit, parent;  /* visit ids (parent 0: the client) */
+    double ts, dur;                    /* s */
+    uint64_t req;                      /* the client request */
+    uint32_t visit, parent;            /* visit ids (parent 0: the client) */
     double cpu, local_wait, call_time; /* SPAN_VISIT: the tracing core's figures, s */
 };
 
@@ -74,27 +74,27 @@ struct run_span {
 struct run_client_row {
     double t_start, t_end;
     uint64_t sent, completed;
-    double p50, p95, p99;    /* latency of requests completed in the window, s */
+    double p50, p95, p99; /* latency of requests completed in the window, s */
 };
 
 struct run_summary {
     uint64_t seed;
     const char *model;
-    const char *stop_reason;  /* "time", "requests", "events", "idle" */
-    double sim_seconds;       /* simulated time at the end */
-    double measured_seconds;  /* end - warm-up */
+    const char *stop_reason; /* "time", "requests", "events", "idle" */
+    double sim_seconds;      /* simulated time at the end */
+    double measured_seconds; /* end - warm-up */
     uint64_t events;
-    uint64_t sent, completed; /* measured requests */
+    uint64_t sent, completed;                   /* measured requests */
     double lat_mean, lat_p50, lat_p95, lat_p99; /* client-observed, s */
     struct run_svc_summary *svcs;
     size_t nsvcs;
     struct run_edge_summary *edges; /* edges with at least one measured call */
     size_t nedges;
-    struct run_window_row *rows;    /* time series, by window then service */
+    struct run_window_row *rows; /* time series, by window then service */
     size_t nrows;
     struct run_client_row *crows;
     size_t ncrows;
-    struct run_span *spans;  /* timelines of the exported requests */
+    struct run_span *spans; /* timelines of the exported requests */
     size_t nspans;
     /* Means of the services' elasticity metrics. */
     double theta_u, theta_o, tau_u, tau_o, instability, jitter;
@@ -111,8 +111,8 @@ struct run_summary {
  * targets; demand (optional) is asked when a request reaches a service with
  * no instance at all, and returns a target for it (or -1). */
 struct run_control {
-    double period;   /* s */
-    double cooldown; /* s */
+    double period;                                                             /* s */
+    double cooldown;                                                           /* s */
     void (*decide)(void *ctx, const struct pol_view *v, struct pol_action *a); /* NULL: none */
     int (*demand)(void *ctx, const struct pol_view *v, int svc);
     void *ctx;

@@ -62,11 +62,17 @@ static struct visit *q_pop(struct visit **head, struct visit **tail)
     return v;
 }
 
-static uint64_t ns(int64_t t) { return (uint64_t)t; }
+static uint64_t ns(int64_t t)
+{
+    return (uint64_t)t;
+}
 
 /* ---- Instance lifecycle ---- */
 
-int svc_count(const struct svc_service *s, enum inst_state st) { return s->count[st]; }
+int svc_count(const struct svc_service *s, enum inst_state st)
+{
+    return s->count[st];
+}
 
 /* Adds the part of [from, to) after warm-up, in seconds. */
 static double after_warmup(const struct svc_world *w, int64_t from, int64_t to)
@@ -592,8 +598,7 @@ static void burst_end(struct svc_world *w, struct visit *v)
                 c->span_id = ++w->next_span_id;
             }
             struct wt_ctx ctx;
-            wt_call_send(&v->wt, &c->wt_call, (uint32_t)v->svc->callee_local[callee], now,
-                         &ctx);
+            wt_call_send(&v->wt, &c->wt_call, (uint32_t)v->svc->callee_local[callee], now, &ctx);
             wt_ctx_encode(&ctx, c->ctx_hdr, sizeof c->ctx_hdr);
             svc_send(w, c, &w->svcs[callee], v->svc->def->zone, in);
         }
@@ -840,8 +845,7 @@ static void visit_leave(struct svc_world *w, struct visit *v)
     /* The tracing core's books close: every hook came in order, and its
      * total (= cpu + local wait + call time) spans arrival to reply. */
     assert(!v->wt.sampled || v->wt.errors == 0);
-    assert(!v->wt.sampled ||
-           v->wt.total == (uint64_t)sim_now_ns(w->eng) - v->wt.start_ns);
+    assert(!v->wt.sampled || v->wt.total == (uint64_t)sim_now_ns(w->eng) - v->wt.start_ns);
     if (v->measured) {
         s->st.visits++;
         s->st.nic_wait += sim_ns_to_sec(v->nic_wait_ns);
@@ -867,8 +871,7 @@ static void visit_leave(struct svc_world *w, struct visit *v)
     }
     v->bytes = draw_bytes(&s->def->response_size, s->rng_size);
     int to_zone = v->parent ? v->parent->svc->def->zone : w->model->workload.zone;
-    sim_schedule_in(w->eng, net_delay_ns(w, s->def->zone, to_zone, v->bytes, in), reply_arrived,
-                    v);
+    sim_schedule_in(w->eng, net_delay_ns(w, s->def->zone, to_zone, v->bytes, in), reply_arrived, v);
     dispatch_queued(s);
 }
 

@@ -22,29 +22,29 @@ struct pol_svc_view {
     double cpu;             /* mean CPU time per traced visit, s; NaN: none */
     double latency_mean;    /* mean of the service's total per traced visit, s */
     double latency_p95;
-    double local_wait;      /* mean per traced visit, s */
+    double local_wait; /* mean per traced visit, s */
     int ncallees;
-    const int *callees;       /* service indices */
-    const double *net_wait;   /* per callee: mean over the period's calls, s; NaN: none */
+    const int *callees;     /* service indices */
+    const double *net_wait; /* per callee: mean over the period's calls, s; NaN: none */
     const double *remote_wait;
-    uint64_t traced;          /* traced visits in the period */
-    enum wt_verdict verdict;  /* the tracing core's window verdict */
-    int verdict_callee;       /* for LINK and DELEGATE: a service index; else -1 */
-    double verdict_wait;      /* the mean wait that decided it, s */
-    uint64_t queued;          /* requests waiting at the balancer now */
-    double idle;              /* s since a visit last arrived */
-    double since_change;      /* s since the policy last changed this service */
+    uint64_t traced;         /* traced visits in the period */
+    enum wt_verdict verdict; /* the tracing core's window verdict */
+    int verdict_callee;      /* for LINK and DELEGATE: a service index; else -1 */
+    double verdict_wait;     /* the mean wait that decided it, s */
+    uint64_t queued;         /* requests waiting at the balancer now */
+    double idle;             /* s since a visit last arrived */
+    double since_change;     /* s since the policy last changed this service */
 };
 
 struct pol_view {
-    double now;               /* s */
-    double period;            /* s, the length this view covers */
+    double now;    /* s */
+    double period; /* s, the length this view covers */
     int nsvcs;
     const struct pol_svc_view *svcs;
-    int root;                 /* entry service of the first request class */
-    double client_rate;       /* requests sent per second */
+    int root;                       /* entry service of the first request class */
+    double client_rate;             /* requests sent per second */
     double client_mean, client_p95; /* latency of requests completed, s; NaN: none */
-    double slo_p95;           /* target, s; 0: none */
+    double slo_p95;                 /* target, s; 0: none */
 };
 
 /* What a policy returns: target[i] is the wanted number of instances of

@@ -65,8 +65,10 @@ static int load_trace(struct wl_rate *r, const char *file, const char *base_dir,
         if (!rate || sim_parse_duration(s, &t) || sim_parse_number(rate, &v) || v < 0) {
             if (r->n == 0 && lineno == 1)
                 continue; /* a header row */
-            snprintf(err, errlen, "%s:%d: expected \"time,rate\" with a duration and a "
-                                  "non-negative rate", path, lineno);
+            snprintf(err, errlen,
+                     "%s:%d: expected \"time,rate\" with a duration and a "
+                     "non-negative rate",
+                     path, lineno);
             fclose(f);
             return SIM_EINVAL;
         }
@@ -132,7 +134,7 @@ int wl_rate_parse(struct wl_rate *r, const char *text, const char *base_dir, cha
     r->kind = (enum wl_rate_kind)idx;
     for (int i = 0; i < k->nargs; i++) {
         int bad = is_time[i] == 't' ? sim_parse_duration(c.args[i], &r->p[i])
-                                       : sim_parse_number(c.args[i], &r->p[i]);
+                                    : sim_parse_number(c.args[i], &r->p[i]);
         if (bad || r->p[i] < 0) {
             snprintf(err, errlen, "%s: \"%s\" is not a non-negative %s", k->usage, c.args[i],
                      is_time[i] == 't' ? "duration" : "rate");
@@ -144,8 +146,9 @@ int wl_rate_parse(struct wl_rate *r, const char *text, const char *base_dir, cha
         return SIM_EINVAL;
     }
     if (r->kind == WL_RATE_DIURNAL && (r->p[1] > r->p[0] || !(r->p[2] > 0))) {
-        snprintf(err, errlen, "diurnal(mean, amplitude, period): need amplitude <= mean and "
-                              "period > 0");
+        snprintf(err, errlen,
+                 "diurnal(mean, amplitude, period): need amplitude <= mean and "
+                 "period > 0");
         return SIM_EINVAL;
     }
     return 0;
@@ -191,7 +194,10 @@ static double max_from(const struct wl_rate *r, double t)
     return 0;
 }
 
-double wl_rate_max(const struct wl_rate *r) { return max_from(r, -INFINITY); }
+double wl_rate_max(const struct wl_rate *r)
+{
+    return max_from(r, -INFINITY);
+}
 
 double wl_next_arrival(const struct wl_rate *r, double t, gsl_rng *rng)
 {

@@ -28,9 +28,9 @@ enum wl_rate_kind {
 
 struct wl_rate {
     enum wl_rate_kind kind;
-    double p[4];      /* rates in 1/s, times in s, as written */
-    double *t, *r;    /* trace rows, times increasing */
-    double *suffix;   /* max of r[i..] */
+    double p[4];    /* rates in 1/s, times in s, as written */
+    double *t, *r;  /* trace rows, times increasing */
+    double *suffix; /* max of r[i..] */
     size_t n;
 };
 
@@ -46,14 +46,14 @@ struct wl_class {
 enum wl_kind { WL_OPEN, WL_CLOSED };
 
 struct wl_spec {
-    int line;             /* where the workload is written */
+    int line; /* where the workload is written */
     enum wl_kind kind;
-    struct wl_rate rate;  /* WL_OPEN: total arrival rate */
-    uint32_t users;       /* WL_CLOSED: users, each sending after a think time */
+    struct wl_rate rate; /* WL_OPEN: total arrival rate */
+    uint32_t users;      /* WL_CLOSED: users, each sending after a think time */
     struct sim_dist think;
     struct wl_class *classes; /* at least one */
     size_t nclasses;
-    int zone;             /* where the clients are */
+    int zone; /* where the clients are */
 };
 
 /* Parses a rate profile; base_dir (may be NULL) resolves a trace file.

@@ -81,7 +81,8 @@ static int read_summary(const char *dir, struct picture *p, struct sim_diag *d)
         s->ready = -1;
         json_t *vd = json_object_get(v, "verdict");
         json_t *k = json_object_get(vd, "kind"), *c = json_object_get(vd, "callee");
-        snprintf(s->verdict, sizeof s->verdict, "%s", json_is_string(k) ? json_string_value(k) : "");
+        snprintf(s->verdict, sizeof s->verdict, "%s",
+                 json_is_string(k) ? json_string_value(k) : "");
         snprintf(s->blames, sizeof s->blames, "%s", json_is_string(c) ? json_string_value(c) : "");
     }
     p->ne = (int)json_object_size(edges);

@@ -14,7 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
-static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
 
 int out_write_atomic(const char *path, const char *text, struct sim_diag *d)
 {
@@ -63,9 +66,9 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
     json_t *req = json_object();
     json_object_set_new(req, "sent", json_integer((json_int_t)s->sent));
     json_object_set_new(req, "completed", json_integer((json_int_t)s->completed));
-    json_object_set_new(req, "throughput", num(s->measured_seconds > 0
-                                                   ? (double)s->completed / s->measured_seconds
-                                                   : NAN));
+    json_object_set_new(
+        req, "throughput",
+        num(s->measured_seconds > 0 ? (double)s->completed / s->measured_seconds : NAN));
     json_t *lat = json_object();
     json_object_set_new(lat, "mean", num(s->lat_mean));
     json_object_set_new(lat, "p50", num(s->lat_p50));
@@ -99,9 +102,9 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
         static const char *const kinds[] = {"none", "self", "link", "delegate"};
         json_t *vd = json_object();
         json_object_set_new(vd, "kind", json_string(kinds[v->verdict & 3]));
-        json_object_set_new(vd, "callee", v->verdict_callee >= 0
-                                              ? json_string(s->svcs[v->verdict_callee].name)
-                                              : json_null());
+        json_object_set_new(vd, "callee",
+                            v->verdict_callee >= 0 ? json_string(s->svcs[v->verdict_callee].name)
+                                                   : json_null());
         json_object_set_new(vd, "wait", num(v->verdict_wait));
         json_object_set_new(o, "verdict", vd);
         json_object_set_new(svcs, v->name, o);

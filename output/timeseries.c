@@ -61,9 +61,8 @@ int out_timeseries_write(const struct run_summary *s, const char *dir, struct si
         put(&b, "%.9g,%.9g,%s,%d,%d,%d,%.9g,%d", r->t_start, r->t_end, s->svcs[r->svc].name,
             r->ready, r->booting, r->draining, r->serving, r->demand);
         num(&b, r->utilization);
-        put(&b, ",%llu,%llu", (unsigned long long)r->arrivals,
-            (unsigned long long)r->completions);
-        const double v[] = {r->p50,      r->p95,       r->p99,          r->cpu,
+        put(&b, ",%llu,%llu", (unsigned long long)r->arrivals, (unsigned long long)r->completions);
+        const double v[] = {r->p50,        r->p95,       r->p99,          r->cpu,
                             r->local_wait, r->call_time, r->network_wait, r->remote_wait};
         for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
             num(&b, v[k]);

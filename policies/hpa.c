@@ -70,8 +70,8 @@ static void decide(void *state, const struct pol_view *v, struct pol_action *out
     for (int i = 0; i < v->nsvcs && i < s->nsvcs; i++) {
         const struct pol_svc_view *sv = &v->svcs[i];
         int current = pol_live(sv);
-        int desired = pol_hpa_desired(sv->ready, sv->booting, sv->utilization, s->target,
-                                      s->tolerance);
+        int desired =
+            pol_hpa_desired(sv->ready, sv->booting, sv->utilization, s->target, s->tolerance);
         /* Scale-up rate: at most max(+100%, +4) per period. */
         int cap = current * 2 > current + 4 ? current * 2 : current + 4;
         if (desired > cap)

@@ -38,7 +38,10 @@ static int demand(void *state, const struct pol_view *v, int svc)
     return 1;
 }
 
-static void fini(void *state) { free(state); }
+static void fini(void *state)
+{
+    free(state);
+}
 
 const struct pol_ops pol_jit_ops = {
     .name = "jit",

@@ -51,7 +51,10 @@ static void decide(void *state, const struct pol_view *v, struct pol_action *out
     }
 }
 
-static void fini(void *state) { free(state); }
+static void fini(void *state)
+{
+    free(state);
+}
 
 const struct pol_ops pol_latency_slo_ops = {
     .name = "latency-slo",

@@ -90,8 +90,8 @@ int pol_control_init(struct pol_control *pc, const struct mdl_model *m, struct s
     for (size_t i = 0; !err && i < pol->nparams; i++)
         if (!p.used[i])
             err = sim_diag_set(d, SIM_ECONFIG, m->source, pol->params[i].line,
-                               "policy %s has no parameter \"%s\" (uksim help policies)",
-                               pol->name, pol->params[i].key);
+                               "policy %s has no parameter \"%s\" (uksim help policies)", pol->name,
+                               pol->params[i].key);
     free(p.used);
     if (err) {
         if (pc->state)

@@ -17,7 +17,10 @@ static void decide(void *state, const struct pol_view *v, struct pol_action *out
     (void)out;
 }
 
-static void fini(void *state) { (void)state; }
+static void fini(void *state)
+{
+    (void)state;
+}
 
 const struct pol_ops pol_static_ops = {
     .name = "static",

@@ -42,7 +42,10 @@ static void decide(void *state, const struct pol_view *v, struct pol_action *out
     }
 }
 
-static void fini(void *state) { free(state); }
+static void fini(void *state)
+{
+    free(state);
+}
 
 const struct pol_ops pol_threshold_ops = {
     .name = "threshold",

@@ -70,7 +70,10 @@ static void decide(void *state, const struct pol_view *v, struct pol_action *out
     }
 }
 
-static void fini(void *state) { free(state); }
+static void fini(void *state)
+{
+    free(state);
+}
 
 const struct pol_ops pol_wait_central_ops = {
     .name = "wait-central",

@@ -40,14 +40,17 @@ static void decide(void *state, const struct pol_view *v, struct pol_action *out
                 continue; /* help is on its way */
             int need = pol_needed(sv->arrival_rate, sv->cpu, s->target);
             out->target[i] = need > live ? need : live + 1;
-        } else if (sv->verdict != WT_VERDICT_SELF && sv->utilization < s->low &&
-                   sv->booting == 0 && live > 1) {
+        } else if (sv->verdict != WT_VERDICT_SELF && sv->utilization < s->low && sv->booting == 0 &&
+                   live > 1) {
             out->target[i] = live - 1;
         }
     }
 }
 
-static void fini(void *state) { free(state); }
+static void fini(void *state)
+{
+    free(state);
+}
 
 const struct pol_ops pol_wait_local_ops = {
     .name = "wait-local",

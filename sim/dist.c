@@ -183,8 +183,7 @@ int sim_dist_init_parse(struct sim_dist *d, const char *text, enum sim_dist_unit
         d->p2 = a * (b - 1.0) / b; /* scale x_m */
         d->mean = a;
         break;
-    case SIM_DIST_EMPIRICAL:
-        break;
+    case SIM_DIST_EMPIRICAL: break;
     }
     return 0;
 }

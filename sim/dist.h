@@ -29,9 +29,9 @@ enum sim_dist_unit {
 
 struct sim_dist {
     enum sim_dist_kind kind;
-    double p1, p2;   /* kind-specific parameters, in base units */
-    double mean;     /* the distribution's mean */
-    double *table;   /* empirical values, sorted */
+    double p1, p2; /* kind-specific parameters, in base units */
+    double mean;   /* the distribution's mean */
+    double *table; /* empirical values, sorted */
     size_t ntable;
 };
 

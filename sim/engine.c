@@ -27,8 +27,8 @@ struct slot {
     sim_event_fn *fn;
     void *arg;
     sim_free_fn *free_fn;
-    uint64_t key;  /* key of the pending record; 0 when the slot holds none */
-    uint32_t gen;  /* bumped when the event fires or is cancelled: ids go stale */
+    uint64_t key; /* key of the pending record; 0 when the slot holds none */
+    uint32_t gen; /* bumped when the event fires or is cancelled: ids go stale */
 };
 
 struct stream {
@@ -38,12 +38,12 @@ struct stream {
 
 struct sim_engine {
     struct sim_fel fel;
-    size_t live;        /* scheduled events not yet fired or cancelled */
+    size_t live; /* scheduled events not yet fired or cancelled */
     struct slot *slots;
     size_t nslots, slots_cap;
-    uint32_t *free;     /* stack of free slots: the last freed is reused first */
+    uint32_t *free; /* stack of free slots: the last freed is reused first */
     size_t nfree, free_cap;
-    uint64_t seq;       /* next sequence number, >= 1 so that no key is 0 */
+    uint64_t seq; /* next sequence number, >= 1 so that no key is 0 */
     int64_t now;
     uint64_t events;
     uint64_t seed;
@@ -99,12 +99,30 @@ void sim_engine_destroy(struct sim_engine *e)
     free(e);
 }
 
-int64_t sim_now_ns(const struct sim_engine *e) { return e->now; }
-uint64_t sim_seed(const struct sim_engine *e) { return e->seed; }
-size_t sim_pending(const struct sim_engine *e) { return e->live; }
-uint64_t sim_events_run(const struct sim_engine *e) { return e->events; }
-bool sim_warm(const struct sim_engine *e) { return e->warm; }
-void sim_stop_request(struct sim_engine *e) { e->stop = true; }
+int64_t sim_now_ns(const struct sim_engine *e)
+{
+    return e->now;
+}
+uint64_t sim_seed(const struct sim_engine *e)
+{
+    return e->seed;
+}
+size_t sim_pending(const struct sim_engine *e)
+{
+    return e->live;
+}
+uint64_t sim_events_run(const struct sim_engine *e)
+{
+    return e->events;
+}
+bool sim_warm(const struct sim_engine *e)
+{
+    return e->warm;
+}
+void sim_stop_request(struct sim_engine *e)
+{
+    e->stop = true;
+}
 
 static uint32_t slot_alloc(struct sim_engine *e)
 {
@@ -205,7 +223,10 @@ uint64_t sim_schedule_in(struct sim_engine *e, int64_t delay_ns, sim_event_fn *f
     return sim_schedule_owned(e, e->now + delay_ns, fn, arg, NULL);
 }
 
-static bool keep_live(const struct sim_fel_rec *r, void *ctx) { return is_live(ctx, r); }
+static bool keep_live(const struct sim_fel_rec *r, void *ctx)
+{
+    return is_live(ctx, r);
+}
 
 bool sim_cancel(struct sim_engine *e, uint64_t id)
 {

@@ -55,9 +55,9 @@ enum sim_stop_reason {
 };
 
 struct sim_run_opts {
-    int64_t until_ns;     /* stop before the first event after this; < 0: no limit */
-    uint64_t max_events;  /* 0: no limit; counts events of this call */
-    int64_t warmup_ns;    /* statistics start at this time (0: at once) */
+    int64_t until_ns;        /* stop before the first event after this; < 0: no limit */
+    uint64_t max_events;     /* 0: no limit; counts events of this call */
+    int64_t warmup_ns;       /* statistics start at this time (0: at once) */
     sim_event_fn *on_warmup; /* optional: runs once when warm-up ends */
     void *warmup_arg;
 };

@@ -92,7 +92,10 @@ void sim_fel_fini(struct sim_fel *f)
     memset(f, 0, sizeof *f);
 }
 
-size_t sim_fel_size(const struct sim_fel *f) { return f->size; }
+size_t sim_fel_size(const struct sim_fel *f)
+{
+    return f->size;
+}
 
 static void far_push(struct sim_fel *f, struct sim_fel_rec r)
 {

@@ -29,13 +29,13 @@ struct sim_fel_vec {
     size_t n, cap;
 };
 
-struct sim_fel { /* fields private */
-    struct sim_fel_vec near;  /* 4-ary heap of records with t < near_end */
-    struct sim_fel_vec *bkt;  /* bkt[j] holds t in [base + j*width, base + (j+1)*width) */
+struct sim_fel {             /* fields private */
+    struct sim_fel_vec near; /* 4-ary heap of records with t < near_end */
+    struct sim_fel_vec *bkt; /* bkt[j] holds t in [base + j*width, base + (j+1)*width) */
     size_t nbkt, bkt_cap;
-    size_t cur;               /* buckets before cur have been moved to near */
+    size_t cur; /* buckets before cur have been moved to near */
     int64_t base, width, near_end;
-    struct sim_fel_vec over;  /* t >= base + nbkt*width */
+    struct sim_fel_vec over; /* t >= base + nbkt*width */
     size_t size;
 };
 

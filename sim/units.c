@@ -63,7 +63,7 @@ static int parse_with_units(const char *text, const struct unit *units, double *
 
 int sim_parse_duration(const char *text, double *seconds)
 {
-    static const struct unit u[] = {{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1.0},
+    static const struct unit u[] = {{"ns", 1e-9},  {"us", 1e-6},  {"ms", 1e-3}, {"s", 1.0},
                                     {"min", 60.0}, {"h", 3600.0}, {NULL, 0}};
     double v;
     if (parse_with_units(text, u, &v) || v < 0)
@@ -74,8 +74,8 @@ int sim_parse_duration(const char *text, double *seconds)
 
 int sim_parse_bandwidth(const char *text, double *bps)
 {
-    static const struct unit u[] = {{"bps", 1.0}, {"Kbps", 1e3}, {"Mbps", 1e6}, {"Gbps", 1e9},
-                                    {"Tbps", 1e12}, {NULL, 0}};
+    static const struct unit u[] = {{"bps", 1.0},  {"Kbps", 1e3},  {"Mbps", 1e6},
+                                    {"Gbps", 1e9}, {"Tbps", 1e12}, {NULL, 0}};
     double v;
     if (parse_with_units(text, u, &v) || !(v > 0))
         return SIM_EINVAL;
@@ -85,10 +85,9 @@ int sim_parse_bandwidth(const char *text, double *bps)
 
 int sim_parse_size(const char *text, double *bytes)
 {
-    static const struct unit u[] = {{"B", 1.0},           {"KB", 1e3},
-                                    {"MB", 1e6},          {"GB", 1e9},
-                                    {"KiB", 1024.0},      {"MiB", 1048576.0},
-                                    {"GiB", 1073741824.0}, {NULL, 0}};
+    static const struct unit u[] = {
+        {"B", 1.0},      {"KB", 1e3},        {"MB", 1e6},           {"GB", 1e9},
+        {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {NULL, 0}};
     double v;
     if (parse_with_units(text, u, &v) || v < 0)
         return SIM_EINVAL;

@@ -22,7 +22,10 @@ int sim_parse_number(const char *text, double *value);
 
 /* Converts seconds to integer nanoseconds, rounding to nearest and saturating. */
 int64_t sim_sec_to_ns(double seconds);
-static inline double sim_ns_to_sec(int64_t ns) { return (double)ns * 1e-9; }
+static inline double sim_ns_to_sec(int64_t ns)
+{
+    return (double)ns * 1e-9;
+}
 
 #define SIM_CALL_MAX_ARGS 6
 /* "name(a, b, ...)": the name, and each argument as trimmed text. A quoted

@@ -261,9 +261,9 @@ static void test_owned_events_are_freed(void **state)
     (void)state;
     freed = 0;
     struct sim_engine *e = sim_engine_create(1);
-    sim_schedule_owned(e, 1, noop, NULL, count_free);           /* fires */
+    sim_schedule_owned(e, 1, noop, NULL, count_free);              /* fires */
     uint64_t c = sim_schedule_owned(e, 2, noop, NULL, count_free); /* cancelled */
-    sim_schedule_owned(e, 100, noop, NULL, count_free);         /* pending at destroy */
+    sim_schedule_owned(e, 100, noop, NULL, count_free);            /* pending at destroy */
     assert_true(sim_cancel(e, c));
     assert_int_equal(freed, 1);
     struct sim_run_opts o = {.until_ns = 50};

@@ -14,10 +14,11 @@
 
 #define GOOD_SERVICES                                                                              \
     "services = (\n"                                                                               \
-    "  { name = \"a\"; handler = ( { compute = \"exp(1ms)\"; }, { call = (\"b\", \"c\"); "       \
+    "  { name = \"a\"; handler = ( { compute = \"exp(1ms)\"; }, { call = (\"b\", \"c\"); "         \
     "parallel = true; } ); },\n"                                                                   \
     "  { name = \"b\"; handler = ( { compute = \"2ms\"; } ); },\n"                                 \
-    "  { name = \"c\"; instances = 3; lb = \"power-of-two\"; handler = ( { compute = 0.001; } ); }\n" \
+    "  { name = \"c\"; instances = 3; lb = \"power-of-two\"; handler = ( { compute = 0.001; } ); " \
+    "}\n"                                                                                          \
     ");\n"
 
 static void test_good_model_and_defaults(void **state)
@@ -98,7 +99,8 @@ static void test_bad_models_name_line_and_reason(void **state)
         {"services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); } );\n"
          "workload = { rate = \"const(1)\"; };\nrun = { durration = 5; };\n",
          3, "unknown key \"durration\""},
-        {"services = ( { name = \"a\";\n instances = \"two\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+        {"services = ( { name = \"a\";\n instances = \"two\"; handler = ( { compute = \"1ms\"; } "
+         "); } );\n"
          "workload = { rate = \"const(1)\"; };\n",
          2, "must be an integer"},
         {"services = ( { name = \"a\"; handler = ( { call = \"b\"; } ); },\n"
@@ -134,7 +136,8 @@ static void test_bad_models_name_line_and_reason(void **state)
          "  handlers = ( { class = \"nope\"; steps = ( { compute = \"1ms\"; } ); } ); } );\n"
          "workload = { rate = \"const(1)\"; };\n",
          2, "no workload class \"nope\""},
-        {"services = ( { name = \"a\";\n zone = \"mars\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+        {"services = ( { name = \"a\";\n zone = \"mars\"; handler = ( { compute = \"1ms\"; } ); } "
+         ");\n"
          "workload = { rate = \"const(1)\"; };\n",
          2, "defines no zones"},
         {"services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); } );\n"
@@ -145,12 +148,15 @@ static void test_bad_models_name_line_and_reason(void **state)
          "workload = { rate = \"const(1)\"; };\n",
          2, "2 rows"},
         {"services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); } );\n"
-         "workload = { rate = \"const(1)\"; classes = (\n { name = \"x\"; entry = \"zz\"; } ); };\n",
+         "workload = { rate = \"const(1)\"; classes = (\n { name = \"x\"; entry = \"zz\"; } ); "
+         "};\n",
          3, "not a service"},
-        {"services = ( { name = \"a\"; instances = 5;\n max = 3; handler = ( { compute = \"1ms\"; } ); } );\n"
+        {"services = ( { name = \"a\"; instances = 5;\n max = 3; handler = ( { compute = \"1ms\"; "
+         "} ); } );\n"
          "workload = { rate = \"const(1)\"; };\n",
          1, "outside [min, max]"},
-        {"services = ( { name = \"a\";\n platform = \"mainframe\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+        {"services = ( { name = \"a\";\n platform = \"mainframe\"; handler = ( { compute = "
+         "\"1ms\"; } ); } );\n"
          "workload = { rate = \"const(1)\"; };\n",
          2, "expected one of unikernel"},
         {"services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); },\n"
@@ -189,10 +195,11 @@ static void test_policy_and_slo(void **state)
     (void)state;
     struct mdl_model m;
     struct sim_diag d = {0};
-    const char *text = "services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); } );\n"
-                       "slo = { latency_p95 = \"50ms\"; };\n"
-                       "workload = { rate = \"const(1)\"; };\n"
-                       "policy = { name = \"hpa\"; period = \"10s\";\n target = 0.6; window = \"2min\"; };\n";
+    const char *text =
+        "services = ( { name = \"a\"; handler = ( { compute = \"1ms\"; } ); } );\n"
+        "slo = { latency_p95 = \"50ms\"; };\n"
+        "workload = { rate = \"const(1)\"; };\n"
+        "policy = { name = \"hpa\"; period = \"10s\";\n target = 0.6; window = \"2min\"; };\n";
     assert_int_equal(mdl_load_string(&m, text, "p.cfg", NULL, 0, &d), 0);
     assert_string_equal(m.policy.name, "hpa");
     assert_true(m.policy.period == 10.0);

@@ -99,12 +99,13 @@ static void test_cold_start_holds_requests(void **state)
 static void test_time_series_adds_up(void **state)
 {
     (void)state;
-    const char *text = "run = { duration = \"20s\"; window = \"1.5s\"; };\n"
-                       "services = (\n"
-                       "  { name = \"a\"; instances = 2; handler = ( { compute = \"exp(1ms)\"; },\n"
-                       "      { call = \"b\"; } ); },\n"
-                       "  { name = \"b\"; yield_points = 3; handler = ( { compute = \"exp(2ms)\"; } ); } );\n"
-                       "workload = { rate = \"ramp(50, 300, 5s, 15s)\"; };\n";
+    const char *text =
+        "run = { duration = \"20s\"; window = \"1.5s\"; };\n"
+        "services = (\n"
+        "  { name = \"a\"; instances = 2; handler = ( { compute = \"exp(1ms)\"; },\n"
+        "      { call = \"b\"; } ); },\n"
+        "  { name = \"b\"; yield_points = 3; handler = ( { compute = \"exp(2ms)\"; } ); } );\n"
+        "workload = { rate = \"ramp(50, 300, 5s, 15s)\"; };\n";
     struct run_summary s;
     run_text(text, 4, &s);
     /* 13 full windows of 1.5 s and one of 0.5 s. */
@@ -164,9 +165,10 @@ static void ci(const double *x, int n, double *mean, double *half)
 static void test_closed_loop_matches_mva(void **state)
 {
     (void)state;
-    const char *text = "run = { duration = \"300s\"; warmup = \"20s\"; };\n"
-                       "services = ( { name = \"s\"; handler = ( { compute = \"exp(10ms)\"; } ); } );\n"
-                       "workload = { users = 20; think = \"exp(200ms)\"; };\n";
+    const char *text =
+        "run = { duration = \"300s\"; warmup = \"20s\"; };\n"
+        "services = ( { name = \"s\"; handler = ( { compute = \"exp(10ms)\"; } ); } );\n"
+        "workload = { users = 20; think = \"exp(200ms)\"; };\n";
     double x[10], r[10];
     for (int k = 0; k < 10; k++) {
         struct run_summary s;
@@ -188,14 +190,15 @@ static void test_closed_loop_matches_mva(void **state)
 static void test_branches_split_calls(void **state)
 {
     (void)state;
-    const char *text = "run = { duration = \"100s\"; };\n"
-                       "services = (\n"
-                       "  { name = \"a\"; handler = ( { compute = \"exp(100us)\"; },\n"
-                       "      { call = \"b\"; p = 0.3; }, { call = (\"c\", \"d\"); pick = (1, 3); } ); },\n"
-                       "  { name = \"b\"; handler = ( { compute = \"exp(100us)\"; } ); },\n"
-                       "  { name = \"c\"; handler = ( { compute = \"exp(100us)\"; } ); },\n"
-                       "  { name = \"d\"; handler = ( { compute = \"exp(100us)\"; } ); } );\n"
-                       "workload = { rate = \"const(200)\"; };\n";
+    const char *text =
+        "run = { duration = \"100s\"; };\n"
+        "services = (\n"
+        "  { name = \"a\"; handler = ( { compute = \"exp(100us)\"; },\n"
+        "      { call = \"b\"; p = 0.3; }, { call = (\"c\", \"d\"); pick = (1, 3); } ); },\n"
+        "  { name = \"b\"; handler = ( { compute = \"exp(100us)\"; } ); },\n"
+        "  { name = \"c\"; handler = ( { compute = \"exp(100us)\"; } ); },\n"
+        "  { name = \"d\"; handler = ( { compute = \"exp(100us)\"; } ); } );\n"
+        "workload = { rate = \"const(200)\"; };\n";
     struct run_summary s;
     run_text(text, 5, &s);
     double n = (double)s.svcs[0].visits;
@@ -213,17 +216,18 @@ static void test_branches_split_calls(void **state)
 static void test_classes_route_by_class(void **state)
 {
     (void)state;
-    const char *text = "run = { duration = \"100s\"; };\n"
-                       "services = (\n"
-                       "  { name = \"web\"; handler = ( { compute = \"exp(100us)\"; } );\n"
-                       "    handlers = ( { class = \"buy\"; steps = ( { compute = \"exp(100us)\"; },\n"
-                       "        { call = \"pay\"; } ); } ); },\n"
-                       "  { name = \"api\"; handler = ( { compute = \"exp(100us)\"; } ); },\n"
-                       "  { name = \"pay\"; handler = ( { compute = \"exp(100us)\"; } ); } );\n"
-                       "workload = { rate = \"const(300)\"; classes = (\n"
-                       "  { name = \"browse\"; entry = \"web\"; share = 6; },\n"
-                       "  { name = \"buy\"; entry = \"web\"; share = 2; },\n"
-                       "  { name = \"mobile\"; entry = \"api\"; share = 2; } ); };\n";
+    const char *text =
+        "run = { duration = \"100s\"; };\n"
+        "services = (\n"
+        "  { name = \"web\"; handler = ( { compute = \"exp(100us)\"; } );\n"
+        "    handlers = ( { class = \"buy\"; steps = ( { compute = \"exp(100us)\"; },\n"
+        "        { call = \"pay\"; } ); } ); },\n"
+        "  { name = \"api\"; handler = ( { compute = \"exp(100us)\"; } ); },\n"
+        "  { name = \"pay\"; handler = ( { compute = \"exp(100us)\"; } ); } );\n"
+        "workload = { rate = \"const(300)\"; classes = (\n"
+        "  { name = \"browse\"; entry = \"web\"; share = 6; },\n"
+        "  { name = \"buy\"; entry = \"web\"; share = 2; },\n"
+        "  { name = \"mobile\"; entry = \"api\"; share = 2; } ); };\n";
     struct run_summary s;
     run_text(text, 6, &s);
     double n = (double)s.completed;
@@ -240,17 +244,18 @@ static void test_classes_route_by_class(void **state)
 static void test_zones_and_bandwidth(void **state)
 {
     (void)state;
-    const char *text = "run = { duration = \"20s\"; };\n"
-                       "network = { zones = (\"edge\", \"cloud\");\n"
-                       "  zone_latency = ( (\"1ms\", \"20ms\"), (\"20ms\", \"1ms\") );\n"
-                       "  bandwidth = \"1Mbps\"; };\n"
-                       "tracing = { packet_timestamps = true; };\n"
-                       "services = (\n"
-                       "  { name = \"a\"; zone = \"edge\"; handler = ( { compute = \"exp(100us)\"; },\n"
-                       "      { call = \"b\"; request_size = \"1250B\"; } ); },\n"
-                       "  { name = \"b\"; zone = \"cloud\"; response_size = \"2500B\";\n"
-                       "      handler = ( { compute = \"exp(100us)\"; } ); } );\n"
-                       "workload = { rate = \"const(20)\"; zone = \"edge\"; };\n";
+    const char *text =
+        "run = { duration = \"20s\"; };\n"
+        "network = { zones = (\"edge\", \"cloud\");\n"
+        "  zone_latency = ( (\"1ms\", \"20ms\"), (\"20ms\", \"1ms\") );\n"
+        "  bandwidth = \"1Mbps\"; };\n"
+        "tracing = { packet_timestamps = true; };\n"
+        "services = (\n"
+        "  { name = \"a\"; zone = \"edge\"; handler = ( { compute = \"exp(100us)\"; },\n"
+        "      { call = \"b\"; request_size = \"1250B\"; } ); },\n"
+        "  { name = \"b\"; zone = \"cloud\"; response_size = \"2500B\";\n"
+        "      handler = ( { compute = \"exp(100us)\"; } ); } );\n"
+        "workload = { rate = \"const(20)\"; zone = \"edge\"; };\n";
     struct run_summary s;
     run_text(text, 7, &s);
     /* 20 ms each way, 10 ms to send 1250 B and 20 ms to return 2500 B at 1 Mb/s. */
@@ -270,7 +275,8 @@ static void test_link_queueing_is_md1(void **state)
                        "network = { bandwidth = \"8Mbps\"; queueing = true; };\n"
                        "tracing = { packet_timestamps = true; };\n"
                        "services = (\n"
-                       "  { name = \"a\"; scheduler = \"fifo\"; handler = ( { call = \"b\"; request_size = \"1000B\"; } ); },\n"
+                       "  { name = \"a\"; scheduler = \"fifo\"; handler = ( { call = \"b\"; "
+                       "request_size = \"1000B\"; } ); },\n"
                        "  { name = \"b\"; handler = ( { compute = \"const(0)\"; } ); } );\n"
                        "workload = { rate = \"const(600)\"; };\n";
     enum { N = 20 };
@@ -292,15 +298,16 @@ static void test_link_queueing_is_md1(void **state)
 static void test_host_pool_holds_starts(void **state)
 {
     (void)state;
-    const char *text = "run = { duration = \"20s\"; };\n"
-                       "hosts = { count = 1; capacity = 2; };\n"
-                       "services = (\n"
-                       "  { name = \"a\"; boot = \"const(1s)\";\n"
-                       "    scale_at = ( { at = \"5s\"; instances = 2; } );\n"
-                       "    handler = ( { compute = \"exp(1ms)\"; }, { call = \"b\"; p = 0.5; } ); },\n"
-                       "  { name = \"b\"; min = 0; scale_at = ( { at = \"10s\"; instances = 0; } );\n"
-                       "    handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
-                       "workload = { rate = \"const(50)\"; };\n";
+    const char *text =
+        "run = { duration = \"20s\"; };\n"
+        "hosts = { count = 1; capacity = 2; };\n"
+        "services = (\n"
+        "  { name = \"a\"; boot = \"const(1s)\";\n"
+        "    scale_at = ( { at = \"5s\"; instances = 2; } );\n"
+        "    handler = ( { compute = \"exp(1ms)\"; }, { call = \"b\"; p = 0.5; } ); },\n"
+        "  { name = \"b\"; min = 0; scale_at = ( { at = \"10s\"; instances = 0; } );\n"
+        "    handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
+        "workload = { rate = \"const(50)\"; };\n";
     struct run_summary s;
     run_text(text, 8, &s);
     /* a's second instance waited from 5 s until b's instance stopped at about
@@ -339,12 +346,13 @@ static void test_elasticity_metrics(void **state)
 static void test_expected_load(void **state)
 {
     (void)state;
-    const char *text = "services = (\n"
-                       "  { name = \"a\"; handler = ( { compute = \"2ms\"; p = 0.5; },\n"
-                       "      { call = \"b\"; p = 0.3; }, { call = (\"b\", \"c\"); pick = (1, 3); } ); },\n"
-                       "  { name = \"b\"; handler = ( { compute = \"1ms\"; }, { call = \"c\"; } ); },\n"
-                       "  { name = \"c\"; handler = ( { compute = \"exp(4ms)\"; } ); } );\n"
-                       "workload = { rate = \"const(1)\"; };\n";
+    const char *text =
+        "services = (\n"
+        "  { name = \"a\"; handler = ( { compute = \"2ms\"; p = 0.5; },\n"
+        "      { call = \"b\"; p = 0.3; }, { call = (\"b\", \"c\"); pick = (1, 3); } ); },\n"
+        "  { name = \"b\"; handler = ( { compute = \"1ms\"; }, { call = \"c\"; } ); },\n"
+        "  { name = \"c\"; handler = ( { compute = \"exp(4ms)\"; } ); } );\n"
+        "workload = { rate = \"const(1)\"; };\n";
     struct mdl_model m;
     struct sim_diag d = {0};
     assert_int_equal(mdl_load_string(&m, text, "x", NULL, 0, &d), 0);

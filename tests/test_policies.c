@@ -55,10 +55,17 @@ static void world_init(struct world *w, int n)
 {
     memset(w, 0, sizeof *w);
     for (int i = 0; i < n; i++) {
-        w->s[i] = (struct pol_svc_view){.name = "s", .ready = 2, .min = 1, .max = 100,
-                                        .utilization = 0.5, .arrival_rate = 100, .cpu = 0.005,
-                                        .latency_mean = 0.01, .latency_p95 = 0.02,
-                                        .verdict = WT_VERDICT_NONE, .verdict_callee = -1,
+        w->s[i] = (struct pol_svc_view){.name = "s",
+                                        .ready = 2,
+                                        .min = 1,
+                                        .max = 100,
+                                        .utilization = 0.5,
+                                        .arrival_rate = 100,
+                                        .cpu = 0.005,
+                                        .latency_mean = 0.01,
+                                        .latency_p95 = 0.02,
+                                        .verdict = WT_VERDICT_NONE,
+                                        .verdict_callee = -1,
                                         .idle = 0};
         if (i + 1 < n) {
             w->callees[i][0] = i + 1;
@@ -69,8 +76,14 @@ static void world_init(struct world *w, int n)
         }
         w->target[i] = -1;
     }
-    w->v = (struct pol_view){.now = 100, .period = 5, .nsvcs = n, .svcs = w->s, .root = 0,
-                             .client_rate = 100, .client_mean = 0.02, .client_p95 = 0.04,
+    w->v = (struct pol_view){.now = 100,
+                             .period = 5,
+                             .nsvcs = n,
+                             .svcs = w->s,
+                             .root = 0,
+                             .client_rate = 100,
+                             .client_mean = 0.02,
+                             .client_p95 = 0.04,
                              .slo_p95 = 0.05};
 }
 
@@ -80,8 +93,11 @@ static void *make(const char *name, const struct mdl_param *params, size_t n, in
 {
     static struct mdl_policy pol;
     static struct mdl_slo slo = {.latency_p95 = 0.05, .max_utilization = 0.8};
-    pol = (struct mdl_policy){.name = (char *)name, .period = 5, .params = (struct mdl_param *)params,
-                              .nparams = n, .line = 1};
+    pol = (struct mdl_policy){.name = (char *)name,
+                              .period = 5,
+                              .params = (struct mdl_param *)params,
+                              .nparams = n,
+                              .line = 1};
     bool used[8] = {false};
     struct pol_params p = {"t.cfg", &pol, &slo, nsvcs, used};
     *ops = pol_find(name);
@@ -138,9 +154,9 @@ static void test_threshold_hysteresis(void **state)
     (void)state;
     struct world w;
     world_init(&w, 3);
-    w.s[0].utilization = 0.9;  /* above up */
-    w.s[1].utilization = 0.5;  /* between: nothing */
-    w.s[2].utilization = 0.1;  /* below down */
+    w.s[0].utilization = 0.9; /* above up */
+    w.s[1].utilization = 0.5; /* between: nothing */
+    w.s[2].utilization = 0.1; /* below down */
     decide("threshold", &w);
     assert_int_equal(w.target[0], 3);
     assert_int_equal(w.target[1], -1);
@@ -323,11 +339,10 @@ static void test_chain_bottleneck_end_to_end(void **state)
 static void test_jit_end_to_end(void **state)
 {
     (void)state;
-    const char *text =
-        "run = { duration = \"20s\"; window = \"1s\"; };\n"
-        "services = ( { name = \"fn\"; instances = 0; boot = \"const(500ms)\";\n"
-        "  handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
-        "workload = { rate = \"spike(0, 20, 2s, 3s)\"; };\n";
+    const char *text = "run = { duration = \"20s\"; window = \"1s\"; };\n"
+                       "services = ( { name = \"fn\"; instances = 0; boot = \"const(500ms)\";\n"
+                       "  handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
+                       "workload = { rate = \"spike(0, 20, 2s, 3s)\"; };\n";
     struct run_summary s;
     run_policy(text, "name = \"jit\"; period = \"1s\"; idle = \"4s\";", &s);
     /* The first request waited for the boot; later ones did not. */

@@ -38,8 +38,7 @@ static void expect_in(const char *what, const double *x, double theory, double m
     printf("  %-34s theory %.6g  sim %.6g +- %.3g (%.2f%%)\n", what, theory, c.mean, c.half,
            100 * c.half / theory);
     if (fabs(c.mean - theory) > c.half)
-        fail_msg("%s: theory %g outside [%g, %g]", what, theory, c.mean - c.half,
-                 c.mean + c.half);
+        fail_msg("%s: theory %g outside [%g, %g]", what, theory, c.mean - c.half, c.mean + c.half);
     if (c.half > max_rel_half * theory)
         fail_msg("%s: interval +-%g too wide to be a test", what, c.half);
 }
@@ -185,13 +184,15 @@ static void test_tandem_is_sum_of_mm1(void **state)
      * Jackson tandem: by Burke's theorem each station is an M/M/1 queue fed at
      * rate lambda. */
     const double lambda = 500.0, mu[3] = {1000.0, 800.0, 1250.0};
-    const char *text =
-        "run = { duration = \"300s\"; warmup = \"10s\"; };\n"
-        "services = (\n"
-        "  { name = \"s1\"; scheduler = \"fifo\"; handler = ( { compute = \"exp(1ms)\"; }, { call = \"s2\"; } ); },\n"
-        "  { name = \"s2\"; scheduler = \"fifo\"; handler = ( { compute = \"exp(1.25ms)\"; }, { call = \"s3\"; } ); },\n"
-        "  { name = \"s3\"; scheduler = \"fifo\"; handler = ( { compute = \"exp(0.8ms)\"; } ); } );\n"
-        "workload = { entry = \"s1\"; rate = \"const(500)\"; };\n";
+    const char *text = "run = { duration = \"300s\"; warmup = \"10s\"; };\n"
+                       "services = (\n"
+                       "  { name = \"s1\"; scheduler = \"fifo\"; handler = ( { compute = "
+                       "\"exp(1ms)\"; }, { call = \"s2\"; } ); },\n"
+                       "  { name = \"s2\"; scheduler = \"fifo\"; handler = ( { compute = "
+                       "\"exp(1.25ms)\"; }, { call = \"s3\"; } ); },\n"
+                       "  { name = \"s3\"; scheduler = \"fifo\"; handler = ( { compute = "
+                       "\"exp(0.8ms)\"; } ); } );\n"
+                       "workload = { entry = \"s1\"; rate = \"const(500)\"; };\n";
     double lat[R];
     replicate(text, lat, NULL);
     double w = 0;

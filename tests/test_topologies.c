@@ -77,7 +77,10 @@ static void test_same_seed_same_text(void **state)
     free(c);
 }
 
-static int cmp_int(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+static int cmp_int(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
 
 static void test_alibaba_statistics(void **state)
 {

@@ -27,7 +27,10 @@ static uint64_t rnd(void)
     rng_state ^= rng_state << 17;
     return rng_state;
 }
-static uint64_t rnd_below(uint64_t n) { return rnd() % n; }
+static uint64_t rnd_below(uint64_t n)
+{
+    return rnd() % n;
+}
 
 /* ---- A tiny tree of services driven through the hooks ---- */
 
@@ -36,7 +39,7 @@ struct node {
     uint64_t local_wait, cpu; /* before the calls; all local wait comes first */
     int ncalls;
     struct node *child[4];
-    uint64_t net[4];          /* network time of each call (both directions) */
+    uint64_t net[4]; /* network time of each call (both directions) */
     int parallel;
     /* results */
     struct wt_req req;
@@ -106,10 +109,18 @@ static void test_dissertation_fig_4_2(void **state)
     (void)state;
     wt_service_init(&svc_template, 1);
     struct node be = {.name = "backend", .local_wait = 10 * MS, .cpu = 10 * MS};
-    struct node fe = {.name = "frontend", .local_wait = 1 * MS, .cpu = 4 * MS, .ncalls = 1,
-                      .child = {&be}, .net = {5 * MS}};
-    struct node api = {.name = "api", .local_wait = 1 * MS, .cpu = 15 * MS, .ncalls = 1,
-                       .child = {&fe}, .net = {4 * MS}};
+    struct node fe = {.name = "frontend",
+                      .local_wait = 1 * MS,
+                      .cpu = 4 * MS,
+                      .ncalls = 1,
+                      .child = {&be},
+                      .net = {5 * MS}};
+    struct node api = {.name = "api",
+                       .local_wait = 1 * MS,
+                       .cpu = 15 * MS,
+                       .ncalls = 1,
+                       .child = {&fe},
+                       .net = {4 * MS}};
     char hdr[64];
     run_node(&api, NULL, 0, hdr);
     assert_int_equal(be.req.total, 20 * MS);
@@ -148,12 +159,25 @@ static void fig_4_4(enum wt_fold fold, struct node *api, struct node *b, struct 
     svc_template.fold = fold;
     *d = (struct node){.name = "D", .local_wait = 1 * MS, .cpu = 1 * MS};
     *e = (struct node){.name = "E", .local_wait = 5 * MS, .cpu = 1 * MS};
-    *b = (struct node){.name = "B", .local_wait = 2 * MS, .cpu = 1 * MS, .ncalls = 1,
-                       .child = {d}, .net = {10 * MS}};
-    *c = (struct node){.name = "C", .local_wait = 1 * MS, .cpu = 1 * MS, .ncalls = 1,
-                       .child = {e}, .net = {4 * MS}};
-    *api = (struct node){.name = "API", .local_wait = 1 * MS, .cpu = 1 * MS, .ncalls = 2,
-                         .child = {b, c}, .net = {5 * MS, 5 * MS}, .parallel = 1};
+    *b = (struct node){.name = "B",
+                       .local_wait = 2 * MS,
+                       .cpu = 1 * MS,
+                       .ncalls = 1,
+                       .child = {d},
+                       .net = {10 * MS}};
+    *c = (struct node){.name = "C",
+                       .local_wait = 1 * MS,
+                       .cpu = 1 * MS,
+                       .ncalls = 1,
+                       .child = {e},
+                       .net = {4 * MS}};
+    *api = (struct node){.name = "API",
+                         .local_wait = 1 * MS,
+                         .cpu = 1 * MS,
+                         .ncalls = 2,
+                         .child = {b, c},
+                         .net = {5 * MS, 5 * MS},
+                         .parallel = 1};
     char hdr[64];
     run_node(api, NULL, 0, hdr);
 }
@@ -211,8 +235,12 @@ static void test_chain_fanout_diamond(void **state)
     struct node l0 = {.local_wait = 1 * MS, .cpu = 2 * MS};
     struct node l1 = {.local_wait = 20 * MS, .cpu = 2 * MS};
     struct node l2 = {.local_wait = 2 * MS, .cpu = 2 * MS};
-    struct node f = {.local_wait = 0, .cpu = 1 * MS, .ncalls = 3, .child = {&l0, &l1, &l2},
-                     .net = {MS, MS, MS}, .parallel = 1};
+    struct node f = {.local_wait = 0,
+                     .cpu = 1 * MS,
+                     .ncalls = 3,
+                     .child = {&l0, &l1, &l2},
+                     .net = {MS, MS, MS},
+                     .parallel = 1};
     run_node(&f, NULL, 0, hdr);
     assert_int_equal(f.req.call_time, 23 * MS); /* the slowest call: 1 + 20 + 2 */
     assert_int_equal(f.req.verdict, WT_VERDICT_DELEGATE);
@@ -230,10 +258,16 @@ static void test_chain_fanout_diamond(void **state)
      * waits more on c's path; the trace leads a -> c -> d. */
     struct node d1 = {.local_wait = 5 * MS, .cpu = 1 * MS};
     struct node d2 = {.local_wait = 15 * MS, .cpu = 1 * MS};
-    struct node db = {.local_wait = 1 * MS, .cpu = 1 * MS, .ncalls = 1, .child = {&d1}, .net = {MS}};
-    struct node dc = {.local_wait = 1 * MS, .cpu = 1 * MS, .ncalls = 1, .child = {&d2}, .net = {MS}};
-    struct node da = {.local_wait = 1 * MS, .cpu = 1 * MS, .ncalls = 2, .child = {&db, &dc},
-                      .net = {MS, MS}, .parallel = 1};
+    struct node db = {
+        .local_wait = 1 * MS, .cpu = 1 * MS, .ncalls = 1, .child = {&d1}, .net = {MS}};
+    struct node dc = {
+        .local_wait = 1 * MS, .cpu = 1 * MS, .ncalls = 1, .child = {&d2}, .net = {MS}};
+    struct node da = {.local_wait = 1 * MS,
+                      .cpu = 1 * MS,
+                      .ncalls = 2,
+                      .child = {&db, &dc},
+                      .net = {MS, MS},
+                      .parallel = 1};
     run_node(&da, NULL, 0, hdr);
     assert_int_equal(da.req.verdict, WT_VERDICT_DELEGATE);
     assert_ptr_equal(da.req.blamed, &da.calls[1]);
@@ -249,8 +283,8 @@ static void test_other_folds(void **state)
 {
     (void)state;
     struct node leaf = {.local_wait = 8 * MS, .cpu = 1 * MS};
-    struct node top = {.local_wait = 3 * MS, .cpu = 1 * MS, .ncalls = 1, .child = {&leaf},
-                       .net = {6 * MS}};
+    struct node top = {
+        .local_wait = 3 * MS, .cpu = 1 * MS, .ncalls = 1, .child = {&leaf}, .net = {6 * MS}};
     char hdr[64];
     wt_service_init(&svc_template, 4);
     svc_template.fold = WT_FOLD_MIN;
@@ -316,10 +350,9 @@ static void test_invariant_random_sequences(void **state)
                     uint64_t obs = back[m] - send_t[m];
                     uint64_t rt = rnd_below(obs + 1);
                     wt_resp_encode_values(rt, rnd_below(rt + 1), h, sizeof h);
-                    assert_int_equal(
-                        wt_call_done(&r, &calls[sent + m], h, strlen(h), back[m]), WT_OK);
-                    assert_true(calls[sent + m].net_wait + calls[sent + m].remote_total ==
-                                obs);
+                    assert_int_equal(wt_call_done(&r, &calls[sent + m], h, strlen(h), back[m]),
+                                     WT_OK);
+                    assert_true(calls[sent + m].net_wait + calls[sent + m].remote_total == obs);
                     back[m] = 0;
                 }
                 t = last + rnd_below(2000);
@@ -344,8 +377,8 @@ static void test_out_of_order_hooks_are_counted(void **state)
     wt_service_init(&svc, 1);
     struct wt_req r;
     wt_req_arrive(&r, &svc, NULL, 0, 100);
-    wt_req_yield(&r, 200);   /* not running: ignored */
-    wt_req_run(&r, 50);      /* time going backwards: ignored */
+    wt_req_yield(&r, 200); /* not running: ignored */
+    wt_req_run(&r, 50);    /* time going backwards: ignored */
     wt_req_run(&r, 300);
     wt_req_reply(&r, 400);
     assert_int_equal(r.errors, 2);
@@ -617,10 +650,24 @@ static void test_wire_malformed_corpus(void **state)
                      WT_EVERSION);
     assert_int_equal(wt_ctx_decode(&c, NULL, 0), WT_EFORMAT);
     static const char *const bad_resp[] = {
-        "",        "1",         "1-",      "1--",       "1-1-",     "1--1",
-        "1-1",     "1-1-1-",    "1-1-1-1", "1-x-1",     "1-1-x",    "1-1 -1",
-        "-1-1",    "1-10000000000000000-1",  "1-1-10000000000000000",
-        "1-00000000000000000-1", "1-1-1\n", "1-1,1",
+        "",
+        "1",
+        "1-",
+        "1--",
+        "1-1-",
+        "1--1",
+        "1-1",
+        "1-1-1-",
+        "1-1-1-1",
+        "1-x-1",
+        "1-1-x",
+        "1-1 -1",
+        "-1-1",
+        "1-10000000000000000-1",
+        "1-1-10000000000000000",
+        "1-00000000000000000-1",
+        "1-1-1\n",
+        "1-1,1",
     };
     uint64_t t, a;
     for (size_t i = 0; i < sizeof bad_resp / sizeof bad_resp[0]; i++) {

@@ -108,7 +108,7 @@ static void test_distribution_means(void **state)
 static void test_distribution_errors(void **state)
 {
     (void)state;
-    const char *bad[] = {"exp(-1ms)",        "exp(0)",         "uniform(3ms, 1ms)",
+    const char *bad[] = {"exp(-1ms)",         "exp(0)",         "uniform(3ms, 1ms)",
                          "lognormal(1ms, 0)", "pareto(1ms, 1)", "normal(1ms)",
                          "exp(1ms, 2ms)",     "exp(fast)",      "empirical(\"/nonexistent.csv\")"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -178,8 +178,8 @@ static void test_rate_profiles(void **state)
     assert_int_equal(wl_rate_parse(&r, "step(100, 0, 10s)", NULL, err, sizeof err), 0);
     assert_true(isinf(wl_next_arrival(&r, 10.0, g))); /* zero for good: no hang */
     gsl_rng_free(g);
-    const char *bad[] = {"const(-1)", "step(1, 2)", "ramp(1, 2, 5s, 5s)", "diurnal(10, 20, 1s)",
-                         "burst(3)", "trace(\"/nonexistent/x.csv\")"};
+    const char *bad[] = {"const(-1)",           "step(1, 2)", "ramp(1, 2, 5s, 5s)",
+                         "diurnal(10, 20, 1s)", "burst(3)",   "trace(\"/nonexistent/x.csv\")"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_true(wl_rate_parse(&r, bad[i], NULL, err, sizeof err) < 0);
 }
@@ -211,7 +211,7 @@ static void test_trace_profile(void **state)
     }
     assert_int_equal(n1, 0);
     assert_true(labs(n2 - 2000) < 5 * 45); /* Poisson(2000) */
-    assert_true(labs(n3 - 8000) < 5 * 90);  /* Poisson(8000), and nothing after 50 s */
+    assert_true(labs(n3 - 8000) < 5 * 90); /* Poisson(8000), and nothing after 50 s */
     gsl_rng_free(g);
     wl_rate_fini(&r);
     f = fopen(path, "w");
@@ -226,11 +226,10 @@ static void test_trace_profile(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_durations),          cmocka_unit_test(test_bandwidth_and_size),
-        cmocka_unit_test(test_call_syntax),        cmocka_unit_test(test_distribution_means),
+        cmocka_unit_test(test_durations),           cmocka_unit_test(test_bandwidth_and_size),
+        cmocka_unit_test(test_call_syntax),         cmocka_unit_test(test_distribution_means),
         cmocka_unit_test(test_distribution_errors), cmocka_unit_test(test_empirical),
-        cmocka_unit_test(test_rate_profiles),
-        cmocka_unit_test(test_trace_profile),
+        cmocka_unit_test(test_rate_profiles),       cmocka_unit_test(test_trace_profile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

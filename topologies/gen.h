@@ -22,10 +22,10 @@
 struct topo_opts {
     const char *kind;
     uint64_t seed;
-    int services;     /* chain, alibaba */
-    int depth, degree; /* tree */
-    int layers, width; /* dag */
-    double p;          /* dag */
+    int services;       /* chain, alibaba */
+    int depth, degree;  /* tree */
+    int layers, width;  /* dag */
+    double p;           /* dag */
     const char *demand; /* distribution of per-service mean CPU, e.g. "lognormal(1ms, 1)" */
     double rate;        /* requests per second at the root */
     int yield_points;

@@ -88,8 +88,7 @@ void wt_req_arrive(struct wt_req *r, struct wt_service *svc, const struct wt_ctx
     } else {
         r->ctx.trace_id = new_id(svc);
         r->ctx.ctx_id = r->ctx.trace_id; /* the root context's id is the trace id */
-        r->sampled = decide(svc, r->ctx.trace_id,
-                            svc->sampling == WT_SAMPLE_ROOT ? 0 : svc->salt);
+        r->sampled = decide(svc, r->ctx.trace_id, svc->sampling == WT_SAMPLE_ROOT ? 0 : svc->salt);
     }
     r->ctx.flags = r->sampled ? WT_CTX_SAMPLED : 0;
     if (!r->sampled)
@@ -172,8 +171,7 @@ void wt_call_send(struct wt_req *r, struct wt_call *c, uint32_t callee, uint64_t
     r->outstanding++;
 }
 
-int wt_call_done(struct wt_req *r, struct wt_call *c, const char *hdr, size_t len,
-                 uint64_t now_ns)
+int wt_call_done(struct wt_req *r, struct wt_call *c, const char *hdr, size_t len, uint64_t now_ns)
 {
     if (!r->sampled)
         return WT_OK;

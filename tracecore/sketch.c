@@ -65,7 +65,10 @@ void wt_sketch_merge(struct wt_sketch *into, const struct wt_sketch *from)
     }
 }
 
-double wt_sketch_mean(const struct wt_sketch *s) { return s->n ? (double)s->sum / (double)s->n : 0.0; }
+double wt_sketch_mean(const struct wt_sketch *s)
+{
+    return s->n ? (double)s->sum / (double)s->n : 0.0;
+}
 
 double wt_sketch_quantile(const struct wt_sketch *s, double q)
 {

@@ -7,13 +7,15 @@ static const char hexdig[] = "0123456789abcdef";
 
 /* Hex digit values, -1 for anything else: one load per character. */
 static const signed char hexvals[256] = {
-    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,
-    ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
-    ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
-    ['F'] = 16,
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 }; /* stored + 1 so that the zero default means "not a digit" */
 
-static int hexval(char ch) { return hexvals[(unsigned char)ch] - 1; }
+static int hexval(char ch)
+{
+    return hexvals[(unsigned char)ch] - 1;
+}
 
 /* Writes v as exactly `digits` hex digits. */
 static void put_fixed(char *out, uint64_t v, int digits)

@@ -70,12 +70,12 @@ enum wt_sampling {
 struct wt_service {
     /* Set by wt_service_init(); fields may be changed afterwards. */
     enum wt_fold fold;
-    double w_cpu, w_net;       /* weights for WT_FOLD_WEIGHTED (default 1) */
+    double w_cpu, w_net; /* weights for WT_FOLD_WEIGHTED (default 1) */
     enum wt_sampling sampling;
-    uint32_t sample_every;     /* 1 in N requests is traced; 1: all, 0: none */
-    int packet_timestamps;     /* nonzero: count NIC ring time as local wait */
-    uint64_t salt;             /* per-service sampling salt */
-    uint64_t rng;              /* state for trace and context ids */
+    uint32_t sample_every; /* 1 in N requests is traced; 1: all, 0: none */
+    int packet_timestamps; /* nonzero: count NIC ring time as local wait */
+    uint64_t salt;         /* per-service sampling salt */
+    uint64_t rng;          /* state for trace and context ids */
 };
 
 /* Defaults: max fold, root sampling, every request, no packet timestamps.
@@ -88,16 +88,16 @@ void wt_service_init(struct wt_service *s, uint64_t seed);
 
 struct wt_ctx {
     uint64_t trace_id;
-    uint64_t ctx_id;  /* the caller's call (remote context) id */
-    uint8_t flags;    /* WT_CTX_SAMPLED */
+    uint64_t ctx_id; /* the caller's call (remote context) id */
+    uint8_t flags;   /* WT_CTX_SAMPLED */
 };
 
 /* ---- One call from a request to a callee ---- */
 
 struct wt_call {
-    struct wt_call *next;  /* private: the request's list of calls */
-    uint32_t callee;       /* the caller's index for the callee service */
-    uint32_t flags;        /* private */
+    struct wt_call *next; /* private: the request's list of calls */
+    uint32_t callee;      /* the caller's index for the callee service */
+    uint32_t flags;       /* private */
     uint64_t ctx_id;
     uint64_t sent_ns;
     /* Results, valid after wt_call_done(): */
@@ -120,19 +120,19 @@ enum wt_verdict {
 struct wt_req {
     /* Private state: */
     struct wt_call *calls, *calls_tail;
-    uint64_t last_ns;   /* time of the last state change */
+    uint64_t last_ns; /* time of the last state change */
     uint32_t state;
     uint32_t outstanding;
     struct wt_service *svc;
     /* Identity: */
-    struct wt_ctx ctx;  /* trace id and this request's context */
+    struct wt_ctx ctx; /* trace id and this request's context */
     uint64_t parent_ctx;
     int sampled;
     int is_root;
     /* Measurements, valid after wt_req_reply() for a sampled request: */
-    uint64_t start_ns;  /* NIC arrival with packet timestamps, else read time */
+    uint64_t start_ns; /* NIC arrival with packet timestamps, else read time */
     uint64_t total, cpu, local_wait, call_time;
-    uint64_t agg;       /* the fold returned upstream */
+    uint64_t agg; /* the fold returned upstream */
     uint32_t ncalls;
     enum wt_verdict verdict;
     struct wt_call *blamed; /* LINK: that call; DELEGATE: the largest remote wait */
@@ -161,8 +161,7 @@ void wt_call_send(struct wt_req *r, struct wt_call *c, uint32_t callee, uint64_t
 /* The reply to call c was read at now_ns, with the callee's response header
  * value hdr[0..len) (len 0: none). Returns 0, or a negative code if the
  * header is malformed (the call then counts with unknown remote values). */
-int wt_call_done(struct wt_req *r, struct wt_call *c, const char *hdr, size_t len,
-                 uint64_t now_ns);
+int wt_call_done(struct wt_req *r, struct wt_call *c, const char *hdr, size_t len, uint64_t now_ns);
 /* The reply is sent: computes total, aggregate and verdict. */
 void wt_req_reply(struct wt_req *r, uint64_t now_ns);
 
@@ -209,7 +208,7 @@ int wt_resp_decode(const char *buf, size_t len, uint64_t *total, uint64_t *agg);
 struct wt_sketch {
     uint64_t n;
     uint64_t min, max;
-    uint64_t sum;  /* exact, so that merging is exact (wraps after 584 years) */
+    uint64_t sum; /* exact, so that merging is exact (wraps after 584 years) */
     uint32_t counts[WT_SKETCH_BUCKETS]; /* saturate at UINT32_MAX */
 };
 
@@ -262,7 +261,7 @@ void wt_window_merge(struct wt_window *into, const struct wt_window *from);
 struct wt_window_verdict {
     enum wt_verdict kind; /* NONE, SELF, LINK (callee), DELEGATE (callee) */
     uint32_t callee;
-    uint64_t wait_ns;     /* the mean wait that decided it */
+    uint64_t wait_ns; /* the mean wait that decided it */
 };
 /* The window's verdict: NONE if fewer than min_requests requests, or if the
  * largest of the mean local wait and each callee's mean network and mean
