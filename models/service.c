@@ -641,6 +641,27 @@ static bool burst_start(struct svc_world *w, struct svc_instance *in, struct vis
     return true;
 }
 
+/* The reply v reached its caller's instance at `arrived` and was read now;
+ * the tracing core sees it at `seen` (the NIC time with packet timestamps).
+ * Returns true when the caller's call step is complete: it is runnable. */
+static bool reply_read(struct svc_world *w, struct visit *v, int64_t arrived, int64_t seen)
+{
+    struct visit *p = v->parent;
+    int64_t now = sim_now_ns(w->eng);
+    wt_call_done(&p->wt, &v->wt_call, v->resp_hdr, strlen(v->resp_hdr), ns(seen));
+    p->hooks++;
+    v->sibling = p->done_children;
+    p->done_children = v;
+    if (!call_step_done(p))
+        return false;
+    wt_req_runnable(&p->wt, ns(seen));
+    p->hooks++;
+    span_add(w, p, SPAN_CALLS, p->t_mark, arrived);
+    span_add(w, p, SPAN_RING, arrived, now);
+    p->t_mark = now;
+    return true;
+}
+
 /* ---- Lwt event loop ---- */
 
 static void lwt_loop(struct svc_world *w, struct svc_instance *in);
@@ -664,19 +685,8 @@ static void lwt_read(struct svc_world *w, struct svc_instance *in, struct visit 
     }
     struct visit *p = v->parent;
     p->nic_wait_ns += now - v->t_nic;
-    uint64_t seen = ns(pts ? v->t_nic : now);
-    wt_call_done(&p->wt, &v->wt_call, v->resp_hdr, strlen(v->resp_hdr), seen);
-    p->hooks++;
-    v->sibling = p->done_children;
-    p->done_children = v;
-    if (!call_step_done(p))
-        return;
-    wt_req_runnable(&p->wt, seen);
-    p->hooks++;
-    span_add(w, p, SPAN_CALLS, p->t_mark, v->t_nic);
-    span_add(w, p, SPAN_RING, v->t_nic, now);
-    p->t_mark = now;
-    burst_start(w, in, p);
+    if (reply_read(w, v, v->t_nic, pts ? v->t_nic : now))
+        burst_start(w, in, p);
 }
 
 static void lwt_loop(struct svc_world *w, struct svc_instance *in)
@@ -739,19 +749,9 @@ static void fifo_ready(struct svc_world *w, struct svc_instance *in, struct visi
 
 static void fifo_reply(struct svc_world *w, struct svc_instance *in, struct visit *v)
 {
-    struct visit *p = v->parent;
-    uint64_t now = ns(sim_now_ns(w->eng));
-    wt_call_done(&p->wt, &v->wt_call, v->resp_hdr, strlen(v->resp_hdr), now);
-    p->hooks++;
-    v->sibling = p->done_children;
-    p->done_children = v;
-    if (!call_step_done(p))
-        return;
-    wt_req_runnable(&p->wt, now);
-    p->hooks++;
-    span_add(w, p, SPAN_CALLS, p->t_mark, (int64_t)now);
-    p->t_mark = (int64_t)now;
-    fifo_ready(w, in, p);
+    int64_t now = sim_now_ns(w->eng);
+    if (reply_read(w, v, now, now))
+        fifo_ready(w, in, v->parent);
 }
 
 /* ---- Instances ---- */
