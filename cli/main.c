@@ -95,28 +95,6 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
-/* mkdir -p. Returns 0 or errno. */
-static int make_dirs(const char *path)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return ENAMETOOLONG;
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return errno;
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-        return errno;
-    struct stat st;
-    if (stat(buf, &st) != 0)
-        return errno;
-    return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
-}
-
 struct run_args {
     const char *model;
     const char *outdir;
@@ -243,7 +221,7 @@ static int run_one(struct run_args *a, const char *extra, const char *outdir, bo
         mdl_model_fini(&m);
         return EXIT_USAGE;
     }
-    int e = make_dirs(outdir);
+    int e = out_make_dirs(outdir);
     if (e) {
         fprintf(stderr, "uksim: %s: cannot create output directory: %s\n", outdir, strerror(e));
         pol_control_fini(&pc);

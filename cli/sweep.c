@@ -16,6 +16,7 @@
 #include "output/summary.h"
 #include "policies/policy.h"
 #include "sim/err.h"
+#include "sim/strbuf.h"
 #include "sim/xalloc.h"
 
 #include <dirent.h>
@@ -483,38 +484,17 @@ static bool done(const char *dir, size_t point, int rep)
 
 /* ---- Results ---- */
 
-struct buf {
-    char *p;
-    size_t n, cap;
-};
-
-__attribute__((format(printf, 2, 3))) static void put(struct buf *b, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        size_t room = b->cap - b->n;
-        int k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? room : 0, fmt, ap);
-        va_end(ap);
-        if (k >= 0 && (size_t)k < room) {
-            b->n += (size_t)k;
-            return;
-        }
-        b->p = xgrow(b->p, &b->cap, b->n + (size_t)k + 1 + 4096, 1);
-    }
-}
-
 /* CSV field: quoted when it holds a comma, quote or newline. */
-static void put_field(struct buf *b, const char *s)
+static void put_field(struct sim_buf *b, const char *s)
 {
     if (!strpbrk(s, ",\"\n")) {
-        put(b, "%s", s);
+        sim_buf_printf(b, "%s", s);
         return;
     }
-    put(b, "\"");
+    sim_buf_printf(b, "\"");
     for (const char *c = s; *c; c++)
-        put(b, *c == '"' ? "\"\"" : "%c", *c);
-    put(b, "\"");
+        sim_buf_printf(b, *c == '"' ? "\"\"" : "%c", *c);
+    sim_buf_printf(b, "\"");
 }
 
 /* Rebuilds raw.csv and results.csv from DIR/runs; returns tasks missing. */
@@ -522,21 +502,21 @@ static size_t write_results(const struct sweep *w, const char *dir, int *rc)
 {
     size_t nm = w->nmetrics, missing = 0;
     double *vals = xmalloc((size_t)w->reps * (nm ? nm : 1) * sizeof *vals);
-    struct buf raw = {0}, res = {0};
-    put(&raw, "point,replication,seed");
-    put(&res, "point");
+    struct sim_buf raw = {0}, res = {0};
+    sim_buf_printf(&raw, "point,replication,seed");
+    sim_buf_printf(&res, "point");
     for (size_t k = 0; k < w->nkeys; k++) {
-        put(&raw, ",");
+        sim_buf_printf(&raw, ",");
         put_field(&raw, w->keys[k]);
-        put(&res, ",");
+        sim_buf_printf(&res, ",");
         put_field(&res, w->keys[k]);
     }
     for (size_t i = 0; i < nm; i++) {
-        put(&raw, ",%s", w->metrics[i]);
-        put(&res, ",%s.mean,%s.ci95,%s.n", w->metrics[i], w->metrics[i], w->metrics[i]);
+        sim_buf_printf(&raw, ",%s", w->metrics[i]);
+        sim_buf_printf(&res, ",%s.mean,%s.ci95,%s.n", w->metrics[i], w->metrics[i], w->metrics[i]);
     }
-    put(&raw, "\n");
-    put(&res, "\n");
+    sim_buf_printf(&raw, "\n");
+    sim_buf_printf(&res, "\n");
     for (size_t p = 0; p < w->npoints; p++) {
         int have = 0;
         for (int r = 0; r < w->reps; r++) {
@@ -556,12 +536,12 @@ static size_t write_results(const struct sweep *w, const char *dir, int *rc)
             line[strcspn(line, "\n")] = '\0';
             char *save = NULL, *tok = strtok_r(line, ",", &save);
             /* point, replication, seed, then the metrics (empty: NaN) */
-            put(&raw, "%zu,%d", p, r);
+            sim_buf_printf(&raw, "%zu,%d", p, r);
             tok = strtok_r(NULL, ",", &save);
             tok = strtok_r(NULL, ",", &save);
-            put(&raw, ",%s", tok ? tok : "");
+            sim_buf_printf(&raw, ",%s", tok ? tok : "");
             for (size_t k = 0; k < w->nkeys; k++) {
-                put(&raw, ",");
+                sim_buf_printf(&raw, ",");
                 put_field(&raw, w->values[k][value_at(w, p, k)]);
             }
             /* Empty fields: split by hand. */
@@ -572,14 +552,14 @@ static size_t write_results(const struct sweep *w, const char *dir, int *rc)
                 char num[64];
                 snprintf(num, sizeof num, "%.*s", (int)(len < 63 ? len : 63), c);
                 vals[(size_t)r * nm + i] = len ? strtod(num, NULL) : NAN;
-                put(&raw, ",%s", num);
+                sim_buf_printf(&raw, ",%s", num);
                 c = end ? end + 1 : c + len;
             }
-            put(&raw, "\n");
+            sim_buf_printf(&raw, "\n");
         }
-        put(&res, "%zu", p);
+        sim_buf_printf(&res, "%zu", p);
         for (size_t k = 0; k < w->nkeys; k++) {
-            put(&res, ",");
+            sim_buf_printf(&res, ",");
             put_field(&res, w->values[k][value_at(w, p, k)]);
         }
         for (size_t i = 0; i < nm; i++) {
@@ -601,16 +581,16 @@ static size_t write_results(const struct sweep *w, const char *dir, int *rc)
             double half =
                 n > 1 ? gsl_cdf_tdist_Pinv(0.975, n - 1) * sqrt(sq / (n - 1)) / sqrt(n) : NAN;
             if (n)
-                put(&res, ",%.9g", mean);
+                sim_buf_printf(&res, ",%.9g", mean);
             else
-                put(&res, ",");
+                sim_buf_printf(&res, ",");
             if (isfinite(half))
-                put(&res, ",%.9g", half);
+                sim_buf_printf(&res, ",%.9g", half);
             else
-                put(&res, ",");
-            put(&res, ",%d", n);
+                sim_buf_printf(&res, ",");
+            sim_buf_printf(&res, ",%d", n);
         }
-        put(&res, "\n");
+        sim_buf_printf(&res, "\n");
         (void)have;
     }
     char path[4200];
@@ -629,23 +609,6 @@ static size_t write_results(const struct sweep *w, const char *dir, int *rc)
     free(res.p);
     free(vals);
     return missing;
-}
-
-static int mkdir_p(const char *path)
-{
-    char buf[4200];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) && errno != EEXIST)
-            return errno;
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) && errno != EEXIST)
-        return errno;
-    return 0;
 }
 
 int cli_sweep(int argc, char **argv)
@@ -710,7 +673,7 @@ int cli_sweep(int argc, char **argv)
     }
     char runs[4200];
     snprintf(runs, sizeof runs, "%s/runs", dir);
-    int e = mkdir_p(runs);
+    int e = out_make_dirs(runs);
     if (e) {
         sweep_free(&w);
         return fail(dir, 0, "cannot create: %s", strerror(e));

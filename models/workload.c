@@ -5,6 +5,7 @@
 #include "models/workload.h"
 
 #include "sim/err.h"
+#include "sim/strbuf.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 
@@ -30,10 +31,7 @@ static int load_trace(struct wl_rate *r, const char *file, const char *base_dir,
                       size_t errlen)
 {
     char path[1024];
-    if (file[0] == '/' || !base_dir || !base_dir[0])
-        snprintf(path, sizeof path, "%s", file);
-    else
-        snprintf(path, sizeof path, "%s/%s", base_dir, file);
+    sim_path_join(path, sizeof path, base_dir, file);
     FILE *f = fopen(path, "r");
     if (!f) {
         snprintf(err, errlen, "trace: cannot open \"%s\"", path);

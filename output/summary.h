@@ -15,6 +15,10 @@
 int out_summary_write(const struct run_summary *s, double wall_seconds, const char *path,
                       struct sim_diag *d);
 
+/* mkdir -p: creates path and its missing parents. Returns 0 or an errno
+ * value (ENOTDIR if path exists and is not a directory). */
+int out_make_dirs(const char *path);
+
 /* Writes text to path atomically (temporary file in the same directory, then
  * rename). Returns 0 or SIM_EIO with the reason in d. */
 int out_write_atomic(const char *path, const char *text, struct sim_diag *d);

@@ -4,6 +4,7 @@
 #include "output/timeseries.h"
 
 #include "output/summary.h"
+#include "sim/strbuf.h"
 #include "sim/xalloc.h"
 
 #include <math.h>
@@ -12,36 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct buf {
-    char *p;
-    size_t n, cap;
-};
-
-__attribute__((format(printf, 2, 3))) static void put(struct buf *b, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        size_t room = b->cap - b->n;
-        int k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? room : 0, fmt, ap);
-        va_end(ap);
-        if (k >= 0 && (size_t)k < room) {
-            b->n += (size_t)k;
-            return;
-        }
-        b->p = xgrow(b->p, &b->cap, b->n + (size_t)k + 1 + 4096, 1);
-    }
-}
-
-static void num(struct buf *b, double v)
+static void num(struct sim_buf *b, double v)
 {
     if (isfinite(v))
-        put(b, ",%.9g", v);
+        sim_buf_printf(b, ",%.9g", v);
     else
-        put(b, ",");
+        sim_buf_printf(b, ",");
 }
 
-static int write_file(const char *dir, const char *name, struct buf *b, struct sim_diag *d)
+static int write_file(const char *dir, const char *name, struct sim_buf *b, struct sim_diag *d)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -52,37 +32,37 @@ static int write_file(const char *dir, const char *name, struct buf *b, struct s
 
 int out_timeseries_write(const struct run_summary *s, const char *dir, struct sim_diag *d)
 {
-    struct buf b = {0};
-    put(&b, "t_start,t_end,service,ready,booting,draining,serving,demand,utilization,arrivals,"
+    struct sim_buf b = {0};
+    sim_buf_printf(&b, "t_start,t_end,service,ready,booting,draining,serving,demand,utilization,arrivals,"
             "completions,p50,p95,p99,cpu,local_wait,call_time,network_wait,remote_wait,verdict,"
             "blames\n");
     for (size_t i = 0; i < s->nrows; i++) {
         const struct run_window_row *r = &s->rows[i];
-        put(&b, "%.9g,%.9g,%s,%d,%d,%d,%.9g,%d", r->t_start, r->t_end, s->svcs[r->svc].name,
+        sim_buf_printf(&b, "%.9g,%.9g,%s,%d,%d,%d,%.9g,%d", r->t_start, r->t_end, s->svcs[r->svc].name,
             r->ready, r->booting, r->draining, r->serving, r->demand);
         num(&b, r->utilization);
-        put(&b, ",%llu,%llu", (unsigned long long)r->arrivals, (unsigned long long)r->completions);
+        sim_buf_printf(&b, ",%llu,%llu", (unsigned long long)r->arrivals, (unsigned long long)r->completions);
         const double v[] = {r->p50,        r->p95,       r->p99,          r->cpu,
                             r->local_wait, r->call_time, r->network_wait, r->remote_wait};
         for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
             num(&b, v[k]);
         static const char *const kinds[] = {"none", "self", "link", "delegate"};
-        put(&b, ",%s,%s\n", kinds[r->verdict & 3],
+        sim_buf_printf(&b, ",%s,%s\n", kinds[r->verdict & 3],
             r->verdict_callee >= 0 ? s->svcs[r->verdict_callee].name : "");
     }
     int err = write_file(dir, "services.csv", &b, d);
     if (err)
         return err;
-    struct buf c = {0};
-    put(&c, "t_start,t_end,sent,completed,p50,p95,p99\n");
+    struct sim_buf c = {0};
+    sim_buf_printf(&c, "t_start,t_end,sent,completed,p50,p95,p99\n");
     for (size_t i = 0; i < s->ncrows; i++) {
         const struct run_client_row *r = &s->crows[i];
-        put(&c, "%.9g,%.9g,%llu,%llu", r->t_start, r->t_end, (unsigned long long)r->sent,
+        sim_buf_printf(&c, "%.9g,%.9g,%llu,%llu", r->t_start, r->t_end, (unsigned long long)r->sent,
             (unsigned long long)r->completed);
         num(&c, r->p50);
         num(&c, r->p95);
         num(&c, r->p99);
-        put(&c, "\n");
+        sim_buf_printf(&c, "\n");
     }
     return write_file(dir, "requests.csv", &c, d);
 }

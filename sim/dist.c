@@ -4,6 +4,7 @@
 #include "sim/dist.h"
 
 #include "sim/err.h"
+#include "sim/strbuf.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 
@@ -32,10 +33,7 @@ static int load_empirical(struct sim_dist *d, const char *file, enum sim_dist_un
                           const char *base_dir, char *err, size_t errlen)
 {
     char path[1024];
-    if (file[0] == '/' || !base_dir || !base_dir[0])
-        snprintf(path, sizeof path, "%s", file);
-    else
-        snprintf(path, sizeof path, "%s/%s", base_dir, file);
+    sim_path_join(path, sizeof path, base_dir, file);
     FILE *f = fopen(path, "r");
     if (!f) {
         snprintf(err, errlen, "empirical: cannot open \"%s\"", path);

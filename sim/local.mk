@@ -10,4 +10,5 @@ libuksim_la_SOURCES = \
 	%reldir%/rng.c %reldir%/rng.h \
 	%reldir%/units.c %reldir%/units.h \
 	%reldir%/dist.c %reldir%/dist.h \
-	%reldir%/xalloc.c %reldir%/xalloc.h
+	%reldir%/xalloc.c %reldir%/xalloc.h \
+	%reldir%/strbuf.c %reldir%/strbuf.h
