@@ -36,6 +36,7 @@ TEST_EXTENSIONS = .test
 TEST_LOG_COMPILER =
 AM_TESTS_ENVIRONMENT = UKSIM=$(abs_top_builddir)/uksim; TEST_DATA_DIR=$(abs_top_srcdir)/tests/data; \
 	TOP_SRCDIR=$(abs_top_srcdir); CC="$(CC)"; export TOP_SRCDIR CC; \
+	LSAN_OPTIONS=suppressions=$(abs_top_srcdir)/tests/lsan.supp:print_suppressions=0; export LSAN_OPTIONS; \
 	export UKSIM TEST_DATA_DIR;
 EXTRA_DIST += tests/cli.test tests/data
 
@@ -46,4 +47,4 @@ tests_test_tracecore_CPPFLAGS = -I$(srcdir)/tracecore
 tests_test_tracecore_CFLAGS = -std=c99 $(WARN_CFLAGS) $(WERROR_CFLAGS) $(SAN_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_tracecore_LDADD = libwtrace.la $(CMOCKA_LIBS) -lm
 TESTS += tests/test_tracecore tests/tracecore-alone.test tests/sweep.test
-EXTRA_DIST += tests/tracecore-alone.test tests/sweep.test
+EXTRA_DIST += tests/tracecore-alone.test tests/sweep.test tests/lsan.supp
