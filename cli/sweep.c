@@ -697,6 +697,7 @@ int cli_sweep(int argc, char **argv)
         bool tty = !quiet && isatty(STDERR_FILENO);
         double t0 = now_s();
         pid_t *kids = xcalloc((size_t)jobs, sizeof *kids);
+        fflush(NULL);
         for (int j = 0; j < jobs; j++) {
             pid_t pid = fork();
             if (pid < 0) {

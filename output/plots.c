@@ -7,6 +7,7 @@
 #include "sim/xalloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,13 +50,14 @@ static bool have_gnuplot(void)
 
 static int run_gnuplot(const char *plots, const char *script)
 {
+    fflush(NULL); /* or the child would inherit, and write again, our buffers */
     pid_t pid = fork();
     if (pid < 0)
         return -1;
     if (pid == 0) {
-        if (chdir(plots) != 0)
+        int null = open("/dev/null", O_WRONLY);
+        if (chdir(plots) != 0 || null < 0 || dup2(null, STDOUT_FILENO) < 0)
             _exit(127);
-        freopen("/dev/null", "w", stdout);
         execlp("gnuplot", "gnuplot", script, (char *)NULL);
         _exit(127);
     }
