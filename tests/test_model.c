@@ -2,12 +2,14 @@
 /* tests/test_model.c: the model loader: defaults, overrides, and a clear
  * "file:line: message" for each kind of bad input. */
 #include "models/model.h"
+#include "models/run.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -217,6 +219,66 @@ static void test_policy_and_slo(void **state)
     assert_int_equal(d.line, 4);
 }
 
+/* Random damage to a real model never crashes the loader or the run: every
+ * mutant either loads (and runs) or is rejected with a message and a line.
+ * Under --enable-asan this also checks for memory errors. */
+static void test_mutated_models_never_crash(void **state)
+{
+    (void)state;
+    static const char *const bits[] = {"\"", ";", "(", ")", "{", "}", "=", "-1", "1e400",
+                                       "exp(", "0", "nan", ",", "\"ms\"", "99999999999999999999",
+                                       "const(", "p = 2;", "call = \"x\";"};
+    size_t len = strlen(mdl_builtin_default);
+    char *text = malloc(len + 512);
+    uint64_t x = 88172645463325252ULL;
+    int loaded = 0, rejected = 0;
+    for (int round = 0; round < 300; round++) {
+        memcpy(text, mdl_builtin_default, len + 1);
+        size_t n = len;
+        int edits = 1 + (int)(x % 5);
+        for (int e = 0; e < edits; e++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            size_t pos = (size_t)(x % n);
+            int op = (int)((x >> 32) % 3);
+            if (op == 0) { /* delete a run */
+                size_t k = 1 + (size_t)((x >> 40) % 20);
+                if (pos + k > n)
+                    k = n - pos;
+                memmove(text + pos, text + pos + k, n - pos - k + 1);
+                n -= k;
+            } else if (op == 1) { /* insert a token */
+                const char *b = bits[(x >> 20) % (sizeof bits / sizeof bits[0])];
+                size_t k = strlen(b);
+                memmove(text + pos + k, text + pos, n - pos + 1);
+                memcpy(text + pos, b, k);
+                n += k;
+            } else { /* replace a character */
+                text[pos] = (char)(32 + (x >> 48) % 95);
+            }
+            if (n == 0)
+                break;
+        }
+        struct mdl_model m;
+        struct sim_diag d = {0};
+        const char *sets[] = {"run.duration=2s", "run.warmup=0s"};
+        int rc = mdl_load_string(&m, text, "mutant", sets, 2, &d);
+        if (rc) {
+            assert_true(rc == SIM_ECONFIG || rc == SIM_EINVAL || rc == SIM_EIO);
+            assert_true(d.msg[0] != '\0');
+            rejected++;
+            continue;
+        }
+        loaded++;
+        struct run_summary s;
+        assert_int_equal(run_model(&m, 1, &s), 0);
+        run_summary_fini(&s);
+        mdl_model_fini(&m);
+    }
+    free(text);
+    printf("  %d mutants loaded and ran, %d rejected with a message\n", loaded, rejected);
+    assert_true(loaded > 0 && rejected > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_bad_models_name_line_and_reason),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_policy_and_slo),
+        cmocka_unit_test(test_mutated_models_never_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
