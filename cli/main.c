@@ -282,15 +282,9 @@ static int run_one(struct run_args *a, const char *extra, const char *outdir, bo
         double cost = 0;
         for (size_t i = 0; i < s.nsvcs; i++)
             cost += s.svcs[i].instance_seconds;
-        *col = (struct column){col->policy,
-                               s.lat_p95,
-                               s.slo_windows_violated,
-                               cost,
-                               s.step_to_scale_out,
-                               s.step_to_slo_recovery,
-                               s.tau_u,
-                               s.tau_o,
-                               s.completed};
+        *col = (struct column){col->policy, s.lat_p95,           s.slo_windows_violated,
+                               cost,        s.step_to_scale_out, s.step_to_slo_recovery,
+                               s.el.tau_u,  s.el.tau_o,          s.completed};
     }
     run_summary_fini(&s);
     mdl_model_fini(&m);

@@ -133,27 +133,22 @@ void el_compute(const struct mdl_model *m, struct run_summary *s, const double *
             }
             prev = row;
         }
-        o->theta_u = T > 0 ? 100 * au / T : NAN;
-        o->theta_o = T > 0 ? 100 * ao / T : NAN;
-        o->tau_u = T > 0 ? 100 * tu / T : NAN;
-        o->tau_o = T > 0 ? 100 * to / T : NAN;
-        o->instability = T > 0 ? 100 * inst / T : NAN;
-        o->jitter = T > 0 ? (es - ed) / (T / 60.0) : NAN;
+        o->el.theta_u = T > 0 ? 100 * au / T : NAN;
+        o->el.theta_o = T > 0 ? 100 * ao / T : NAN;
+        o->el.tau_u = T > 0 ? 100 * tu / T : NAN;
+        o->el.tau_o = T > 0 ? 100 * to / T : NAN;
+        o->el.instability = T > 0 ? 100 * inst / T : NAN;
+        o->el.jitter = T > 0 ? (es - ed) / (T / 60.0) : NAN;
     }
-#define MEAN_OF(field)                                                                             \
-    do {                                                                                           \
-        double acc = 0;                                                                            \
-        for (size_t i = 0; i < ns; i++)                                                            \
-            acc += s->svcs[i].field;                                                               \
-        s->field = ns ? acc / (double)ns : NAN;                                                    \
-    } while (0)
-    MEAN_OF(theta_u);
-    MEAN_OF(theta_o);
-    MEAN_OF(tau_u);
-    MEAN_OF(tau_o);
-    MEAN_OF(instability);
-    MEAN_OF(jitter);
-#undef MEAN_OF
+    /* The struct is six doubles: average it field by field. */
+    double *mean = &s->el.theta_u;
+    const size_t nf = sizeof s->el / sizeof(double);
+    for (size_t f = 0; f < nf; f++) {
+        double acc = 0;
+        for (size_t i = 0; i < ns; i++)
+            acc += (&s->svcs[i].el.theta_u)[f];
+        mean[f] = ns ? acc / (double)ns : NAN;
+    }
     double slo = m->slo.latency_p95;
     s->slo_windows_violated = s->slo_requests_over = NAN;
     s->step_to_scale_out = s->step_to_slo_recovery = NAN;

@@ -12,6 +12,14 @@
 
 #include <stdint.h>
 
+/* SPEC RG elasticity metrics (models/elastic.h), in %, jitter per minute. */
+struct run_elasticity {
+    double theta_u, theta_o; /* under-/over-provisioning accuracy */
+    double tau_u, tau_o;     /* under-/over-provisioning timeshare */
+    double instability;      /* share of time supply and demand move apart */
+    double jitter;           /* (supply changes - demand changes) per minute */
+};
+
 struct run_svc_summary {
     const char *name;
     uint64_t visits; /* measured visits completed */
@@ -29,11 +37,7 @@ struct run_svc_summary {
     int verdict;                     /* the tracing core's verdict over the measured period */
     int verdict_callee;              /* LINK/DELEGATE: a service index; else -1 */
     double verdict_wait;             /* s */
-    /* Elasticity over the windows after warm-up (models/elastic.h), in %: */
-    double theta_u, theta_o; /* under-/over-provisioning accuracy */
-    double tau_u, tau_o;     /* under-/over-provisioning timeshare */
-    double instability;      /* share of time supply and demand move apart */
-    double jitter;           /* (supply changes - demand changes) per minute */
+    struct run_elasticity el;        /* over the windows after warm-up */
 };
 
 struct run_edge_summary {
@@ -96,8 +100,7 @@ struct run_summary {
     size_t ncrows;
     struct run_span *spans; /* timelines of the exported requests */
     size_t nspans;
-    /* Means of the services' elasticity metrics. */
-    double theta_u, theta_o, tau_u, tau_o, instability, jitter;
+    struct run_elasticity el; /* means of the services' metrics */
     /* SLO (NaN without a latency_p95 target): */
     double slo_windows_violated; /* share of windows with p95 above target */
     double slo_requests_over;    /* share of measured requests above target */

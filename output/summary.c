@@ -20,6 +20,18 @@ static json_t *num(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
+static json_t *elasticity(const struct run_elasticity *e)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "theta_u", num(e->theta_u));
+    json_object_set_new(o, "theta_o", num(e->theta_o));
+    json_object_set_new(o, "tau_u", num(e->tau_u));
+    json_object_set_new(o, "tau_o", num(e->tau_o));
+    json_object_set_new(o, "instability", num(e->instability));
+    json_object_set_new(o, "jitter", num(e->jitter));
+    return o;
+}
+
 int out_make_dirs(const char *path)
 {
     char buf[4096];
@@ -113,14 +125,7 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
         json_object_set_new(o, "instance_seconds", num(v->instance_seconds));
         json_object_set_new(o, "scale_ups", json_integer((json_int_t)v->scale_ups));
         json_object_set_new(o, "scale_downs", json_integer((json_int_t)v->scale_downs));
-        json_t *el = json_object();
-        json_object_set_new(el, "theta_u", num(v->theta_u));
-        json_object_set_new(el, "theta_o", num(v->theta_o));
-        json_object_set_new(el, "tau_u", num(v->tau_u));
-        json_object_set_new(el, "tau_o", num(v->tau_o));
-        json_object_set_new(el, "instability", num(v->instability));
-        json_object_set_new(el, "jitter", num(v->jitter));
-        json_object_set_new(o, "elasticity", el);
+        json_object_set_new(o, "elasticity", elasticity(&v->el));
         static const char *const kinds[] = {"none", "self", "link", "delegate"};
         json_t *vd = json_object();
         json_object_set_new(vd, "kind", json_string(kinds[v->verdict & 3]));
@@ -146,14 +151,7 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
     }
     json_object_set_new(root, "edges", edges);
 
-    json_t *el = json_object();
-    json_object_set_new(el, "theta_u", num(s->theta_u));
-    json_object_set_new(el, "theta_o", num(s->theta_o));
-    json_object_set_new(el, "tau_u", num(s->tau_u));
-    json_object_set_new(el, "tau_o", num(s->tau_o));
-    json_object_set_new(el, "instability", num(s->instability));
-    json_object_set_new(el, "jitter", num(s->jitter));
-    json_object_set_new(root, "elasticity", el);
+    json_object_set_new(root, "elasticity", elasticity(&s->el));
     json_t *slo = json_object();
     json_object_set_new(slo, "windows_violated", num(s->slo_windows_violated));
     json_object_set_new(slo, "requests_over", num(s->slo_requests_over));

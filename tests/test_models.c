@@ -333,12 +333,12 @@ static void test_elasticity_metrics(void **state)
     for (size_t r = 0; r < s.nrows; r++)
         assert_int_equal(s.rows[r].demand, 2);
     const struct run_svc_summary *o = &s.svcs[0];
-    assert_true(fabs(o->theta_u - 25.0) < 1e-9); /* (2-1)/2 for half the time */
-    assert_true(fabs(o->theta_o - 25.0) < 1e-9); /* (3-2)/2 for the other half */
-    assert_true(fabs(o->tau_u - 50.0) < 1e-9);
-    assert_true(fabs(o->tau_o - 50.0) < 1e-9);
-    assert_true(fabs(o->instability - 5.0) < 1e-9); /* one window of 20 */
-    assert_true(fabs(o->jitter - 3.0) < 1e-9);      /* one supply change in 1/3 min */
+    assert_true(fabs(o->el.theta_u - 25.0) < 1e-9); /* (2-1)/2 for half the time */
+    assert_true(fabs(o->el.theta_o - 25.0) < 1e-9); /* (3-2)/2 for the other half */
+    assert_true(fabs(o->el.tau_u - 50.0) < 1e-9);
+    assert_true(fabs(o->el.tau_o - 50.0) < 1e-9);
+    assert_true(fabs(o->el.instability - 5.0) < 1e-9); /* one window of 20 */
+    assert_true(fabs(o->el.jitter - 3.0) < 1e-9);      /* one supply change in 1/3 min */
     run_summary_fini(&s);
 }
 
