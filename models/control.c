@@ -16,7 +16,6 @@
 struct control {
     const struct run_control *ctl;
     struct pol_svc_view *views;
-    int **callees;
     double **net, **rem;
     int *target;
     int64_t *last_change;
@@ -47,16 +46,16 @@ static void build_view(struct svc_world *w, struct control *c, struct pol_view *
             c->net[i][j] = ns_mean(&a->callees[j].net_wait);
             c->rem[i][j] = ns_mean(&a->callees[j].remote_wait);
         }
-        struct wt_verdict_opts o;
-        wt_verdict_opts_init(&o);
-        struct wt_window_verdict wv = wt_window_verdict(&a->win, &o);
+        int kind, callee;
+        double wait;
+        svc_verdict(s, ACC_POLICY, &kind, &callee, &wait);
         uint64_t queued = 0;
         for (struct visit *q = s->q_head; q; q = q->next)
             queued++;
         *sv = (struct pol_svc_view){
             .name = s->def->name,
             .ready = s->count[INST_READY],
-            .booting = s->count[INST_PENDING] + s->count[INST_BOOTING] + s->count[INST_REGISTERING],
+            .booting = svc_booting(s),
             .draining = s->count[INST_DRAINING],
             .min = s->def->min,
             .max = s->def->max,
@@ -68,15 +67,13 @@ static void build_view(struct svc_world *w, struct control *c, struct pol_view *
             .latency_p95 = a->win.total.n ? wt_sketch_quantile(&a->win.total, 0.95) * 1e-9 : NAN,
             .local_wait = ns_mean(&a->win.local_wait),
             .ncallees = s->ncallees,
-            .callees = c->callees[i],
+            .callees = s->callee_global,
             .net_wait = c->net[i],
             .remote_wait = c->rem[i],
             .traced = a->win.requests,
-            .verdict = wv.kind,
-            .verdict_callee = (wv.kind == WT_VERDICT_LINK || wv.kind == WT_VERDICT_DELEGATE)
-                                  ? s->callee_global[wv.callee]
-                                  : -1,
-            .verdict_wait = (double)wv.wait_ns * 1e-9,
+            .verdict = (enum wt_verdict)kind,
+            .verdict_callee = callee,
+            .verdict_wait = wait,
             .queued = queued,
             .idle = sim_ns_to_sec(now - s->last_arrival),
             .since_change = sim_ns_to_sec(now - c->last_change[i]),
@@ -101,8 +98,7 @@ static void apply(struct svc_world *w, struct control *c, size_t i, int target)
     struct svc_service *s = &w->svcs[i];
     if (target < 0)
         return;
-    int live = s->count[INST_PENDING] + s->count[INST_BOOTING] + s->count[INST_REGISTERING] +
-               s->count[INST_READY];
+    int live = svc_live(s);
     int64_t now = sim_now_ns(w->eng);
     int clamped = target < s->def->min ? s->def->min : target > s->def->max ? s->def->max : target;
     if (clamped == live)
@@ -146,8 +142,7 @@ void ctl_demand(struct svc_world *w, struct svc_service *s)
     int t = c->ctl->demand(c->ctl->ctx, &v, s->index);
     /* On demand means now: the cooldown does not hold a cold start back. */
     if (t > 0 && t >= s->def->min) {
-        int live = s->count[INST_PENDING] + s->count[INST_BOOTING] + s->count[INST_REGISTERING] +
-                   s->count[INST_READY];
+        int live = svc_live(s);
         if (t > live) {
             svc_scale_to(w, s, t);
             c->last_change[s->index] = sim_now_ns(w->eng);
@@ -181,16 +176,12 @@ void ctl_start(struct svc_world *w, const struct run_control *ctl)
     size_t n = w->nsvcs;
     c->ctl = ctl;
     c->views = xcalloc(n, sizeof *c->views);
-    c->callees = xcalloc(n, sizeof *c->callees);
     c->net = xcalloc(n, sizeof *c->net);
     c->rem = xcalloc(n, sizeof *c->rem);
     c->target = xcalloc(n, sizeof *c->target);
     c->last_change = xcalloc(n, sizeof *c->last_change);
     for (size_t i = 0; i < n; i++) {
         size_t k = w->svcs[i].ncallees ? (size_t)w->svcs[i].ncallees : 1;
-        c->callees[i] = xcalloc(k, sizeof **c->callees);
-        memcpy(c->callees[i], w->svcs[i].callee_global,
-               (size_t)w->svcs[i].ncallees * sizeof **c->callees);
         c->net[i] = xcalloc(k, sizeof **c->net);
         c->rem[i] = xcalloc(k, sizeof **c->rem);
     }
@@ -206,11 +197,9 @@ void ctl_stop(struct svc_world *w)
     if (!c)
         return;
     for (size_t i = 0; i < w->nsvcs; i++) {
-        free(c->callees[i]);
         free(c->net[i]);
         free(c->rem[i]);
     }
-    free(c->callees);
     free(c->net);
     free(c->rem);
     free(c->views);

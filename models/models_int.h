@@ -220,8 +220,10 @@ void svc_acc_close(struct svc_world *w, int k);
 /* Starts or drains instances of service s so that those booting or ready
  * number target (within the service's min and max). Returns the new target. */
 int svc_scale_to(struct svc_world *w, struct svc_service *s, int target);
-/* Instances of s booting, ready or draining. */
-int svc_count(const struct svc_service *s, enum inst_state st);
+/* Instances of s requested but not yet ready (waiting for a host, booting
+ * or registering), and those plus the ready ones: what a target counts. */
+int svc_booting(const struct svc_service *s);
+int svc_live(const struct svc_service *s);
 
 /* control.c: the policy loop. */
 void ctl_start(struct svc_world *w, const struct run_control *ctl);

@@ -69,9 +69,14 @@ static uint64_t ns(int64_t t)
 
 /* ---- Instance lifecycle ---- */
 
-int svc_count(const struct svc_service *s, enum inst_state st)
+int svc_booting(const struct svc_service *s)
 {
-    return s->count[st];
+    return s->count[INST_PENDING] + s->count[INST_BOOTING] + s->count[INST_REGISTERING];
+}
+
+int svc_live(const struct svc_service *s)
+{
+    return svc_booting(s) + s->count[INST_READY];
 }
 
 /* Adds the part of [from, to) after warm-up, in seconds. */
@@ -234,8 +239,7 @@ int svc_scale_to(struct svc_world *w, struct svc_service *s, int target)
         target = s->def->min;
     if (target > s->def->max)
         target = s->def->max;
-    int live = s->count[INST_PENDING] + s->count[INST_BOOTING] + s->count[INST_REGISTERING] +
-               s->count[INST_READY];
+    int live = svc_live(s);
     for (; live < target; live++)
         instance_boot(w, instance_new(s, INST_PENDING));
     for (; live > target; live--) {
@@ -804,9 +808,7 @@ static void svc_deliver(struct svc_service *s, struct visit *v)
         return;
     }
     q_push(&s->q_head, &s->q_tail, v);
-    if (s->count[INST_PENDING] + s->count[INST_BOOTING] + s->count[INST_REGISTERING] +
-            s->count[INST_READY] ==
-        0)
+    if (svc_live(s) == 0)
         ctl_demand(s->world, s);
 }
 
@@ -967,7 +969,7 @@ void svc_window_flush(struct svc_world *w)
             .t_end = sim_ns_to_sec(now),
             .svc = (int)i,
             .ready = s->count[INST_READY],
-            .booting = s->count[INST_PENDING] + s->count[INST_BOOTING] + s->count[INST_REGISTERING],
+            .booting = svc_booting(s),
             .draining = s->count[INST_DRAINING],
             .serving = a->serving / sim_ns_to_sec(now - c->start),
             .utilization = a->serving > 0 ? a->busy / a->serving : NAN,

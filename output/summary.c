@@ -126,9 +126,8 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
         json_object_set_new(o, "scale_ups", json_integer((json_int_t)v->scale_ups));
         json_object_set_new(o, "scale_downs", json_integer((json_int_t)v->scale_downs));
         json_object_set_new(o, "elasticity", elasticity(&v->el));
-        static const char *const kinds[] = {"none", "self", "link", "delegate"};
         json_t *vd = json_object();
-        json_object_set_new(vd, "kind", json_string(kinds[v->verdict & 3]));
+        json_object_set_new(vd, "kind", json_string(wt_verdict_name((enum wt_verdict)v->verdict)));
         json_object_set_new(vd, "callee",
                             v->verdict_callee >= 0 ? json_string(s->svcs[v->verdict_callee].name)
                                                    : json_null());

@@ -33,22 +33,24 @@ static int write_file(const char *dir, const char *name, struct sim_buf *b, stru
 int out_timeseries_write(const struct run_summary *s, const char *dir, struct sim_diag *d)
 {
     struct sim_buf b = {0};
-    sim_buf_printf(&b, "t_start,t_end,service,ready,booting,draining,serving,demand,utilization,arrivals,"
+    sim_buf_printf(
+        &b, "t_start,t_end,service,ready,booting,draining,serving,demand,utilization,arrivals,"
             "completions,p50,p95,p99,cpu,local_wait,call_time,network_wait,remote_wait,verdict,"
             "blames\n");
     for (size_t i = 0; i < s->nrows; i++) {
         const struct run_window_row *r = &s->rows[i];
-        sim_buf_printf(&b, "%.9g,%.9g,%s,%d,%d,%d,%.9g,%d", r->t_start, r->t_end, s->svcs[r->svc].name,
-            r->ready, r->booting, r->draining, r->serving, r->demand);
+        sim_buf_printf(&b, "%.9g,%.9g,%s,%d,%d,%d,%.9g,%d", r->t_start, r->t_end,
+                       s->svcs[r->svc].name, r->ready, r->booting, r->draining, r->serving,
+                       r->demand);
         num(&b, r->utilization);
-        sim_buf_printf(&b, ",%llu,%llu", (unsigned long long)r->arrivals, (unsigned long long)r->completions);
+        sim_buf_printf(&b, ",%llu,%llu", (unsigned long long)r->arrivals,
+                       (unsigned long long)r->completions);
         const double v[] = {r->p50,        r->p95,       r->p99,          r->cpu,
                             r->local_wait, r->call_time, r->network_wait, r->remote_wait};
         for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
             num(&b, v[k]);
-        static const char *const kinds[] = {"none", "self", "link", "delegate"};
-        sim_buf_printf(&b, ",%s,%s\n", kinds[r->verdict & 3],
-            r->verdict_callee >= 0 ? s->svcs[r->verdict_callee].name : "");
+        sim_buf_printf(&b, ",%s,%s\n", wt_verdict_name((enum wt_verdict)r->verdict),
+                       r->verdict_callee >= 0 ? s->svcs[r->verdict_callee].name : "");
     }
     int err = write_file(dir, "services.csv", &b, d);
     if (err)
@@ -58,7 +60,7 @@ int out_timeseries_write(const struct run_summary *s, const char *dir, struct si
     for (size_t i = 0; i < s->ncrows; i++) {
         const struct run_client_row *r = &s->crows[i];
         sim_buf_printf(&c, "%.9g,%.9g,%llu,%llu", r->t_start, r->t_end, (unsigned long long)r->sent,
-            (unsigned long long)r->completed);
+                       (unsigned long long)r->completed);
         num(&c, r->p50);
         num(&c, r->p95);
         num(&c, r->p99);

@@ -23,6 +23,17 @@ const char *wt_strerror(int err)
     }
 }
 
+const char *wt_verdict_name(enum wt_verdict v)
+{
+    switch (v) {
+    case WT_VERDICT_SELF: return "self";
+    case WT_VERDICT_LINK: return "link";
+    case WT_VERDICT_DELEGATE: return "delegate";
+    case WT_VERDICT_NONE:
+    default: return "none";
+    }
+}
+
 static uint64_t splitmix(uint64_t *state)
 {
     uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);

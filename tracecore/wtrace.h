@@ -117,6 +117,9 @@ enum wt_verdict {
     WT_VERDICT_DELEGATE, /* a callee's remote wait dominates: ask that callee */
 };
 
+/* "none", "self", "link" or "delegate" (also for out-of-range values: "none"). */
+const char *wt_verdict_name(enum wt_verdict v);
+
 struct wt_req {
     /* Private state: */
     struct wt_call *calls, *calls_tail;
