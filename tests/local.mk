@@ -14,7 +14,7 @@ tests_test_units_LDADD = $(TEST_LIBS)
 tests_test_model_SOURCES = %reldir%/test_model.c
 tests_test_model_CFLAGS = $(TEST_CFLAGS) -DTEST_DATA_DIR='"$(abs_top_srcdir)/tests/data"'
 tests_test_model_LDADD = $(TEST_LIBS)
-tests_test_queueing_SOURCES = %reldir%/test_queueing.c
+tests_test_queueing_SOURCES = %reldir%/test_queueing.c %reldir%/ci95.h
 tests_test_queueing_CFLAGS = $(TEST_CFLAGS)
 tests_test_queueing_LDADD = $(TEST_LIBS)
 tests_test_findings_SOURCES = %reldir%/test_findings.c

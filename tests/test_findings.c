@@ -22,6 +22,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "tests/ci95.h"
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_statistics_double.h>
 
@@ -37,8 +39,8 @@ struct obs {
 
 static struct ci interval(const double *x)
 {
-    double m = gsl_stats_mean(x, 1, R), sd = gsl_stats_sd_m(x, 1, R, m);
-    double h = gsl_cdf_tdist_Pinv(0.975, R - 1) * sd / sqrt(R);
+    double m, h;
+    ci95(x, R, &m, &h);
     return (struct ci){m - h, m, m + h};
 }
 

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "tests/ci95.h"
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_statistics_double.h>
 
@@ -154,14 +156,6 @@ static double mva_throughput(int n, double s, double z, double *resp)
     return x;
 }
 
-/* Mean and 95% confidence half-width (Student's t) of x[0..n). */
-static void ci(const double *x, int n, double *mean, double *half)
-{
-    *mean = gsl_stats_mean(x, 1, (size_t)n);
-    double sd = gsl_stats_sd_m(x, 1, (size_t)n, *mean);
-    *half = gsl_cdf_tdist_Pinv(0.975, n - 1) * sd / sqrt(n);
-}
-
 static void test_closed_loop_matches_mva(void **state)
 {
     (void)state;
@@ -178,10 +172,10 @@ static void test_closed_loop_matches_mva(void **state)
         run_summary_fini(&s);
     }
     double rt, xt = mva_throughput(20, 0.010, 0.200, &rt), m, h;
-    ci(x, 10, &m, &h);
+    ci95(x, 10, &m, &h);
     printf("  closed loop throughput: MVA %.4g, sim %.4g +- %.3g\n", xt, m, h);
     assert_true(fabs(m - xt) <= h && h < 0.02 * xt);
-    ci(r, 10, &m, &h);
+    ci95(r, 10, &m, &h);
     printf("  closed loop response:   MVA %.4g, sim %.4g +- %.3g\n", rt, m, h);
     assert_true(fabs(m - rt) <= h && h < 0.05 * rt);
 }
@@ -289,7 +283,7 @@ static void test_link_queueing_is_md1(void **state)
     }
     const double d = 1000 * 8 / 8e6, rho = 600 * d;
     double theory = d + rho * d / (2 * (1 - rho)), m, h;
-    ci(net, N, &m, &h);
+    ci95(net, N, &m, &h);
     printf("  link M/D/1: theory %.5g, sim %.5g +- %.3g\n", theory, m, h);
     assert_true(fabs(m - theory) <= h && h < 0.05 * theory);
 }

@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "tests/ci95.h"
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_statistics_double.h>
 
@@ -27,9 +29,9 @@ struct ci {
 
 static struct ci interval(const double *x, int n)
 {
-    double m = gsl_stats_mean(x, 1, (size_t)n);
-    double sd = gsl_stats_sd_m(x, 1, (size_t)n, m);
-    return (struct ci){m, gsl_cdf_tdist_Pinv(0.975, n - 1) * sd / sqrt(n)};
+    struct ci c;
+    ci95(x, n, &c.mean, &c.half);
+    return c;
 }
 
 static void expect_in(const char *what, const double *x, double theory, double max_rel_half)
