@@ -9,6 +9,7 @@
 #include "models/workload.h"
 #include "sim/dist.h"
 #include "sim/err.h"
+#include "sim/strmap.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -71,9 +72,13 @@ struct mdl_service {
     enum mdl_lb lb;
     int maxconn;            /* requests one instance holds at once; beyond, calls queue at
                                the balancer (0: no limit). 1 with FIFO CPUs gives M/M/c. */
+    int maxqueue;           /* requests that may wait: without maxconn, the most one
+                               instance holds; with it, the balancer queue's length.
+                               Beyond, a request is dropped (0: no limit). */
     struct mdl_step *steps; /* the default handler */
     size_t nsteps;
-    struct mdl_handler *by_class; /* per workload class; nsteps 0: the default */
+    struct mdl_handler *by_class; /* per workload class (nsteps 0: the default); NULL
+                                     when the service has no class handlers */
     /* As written: handlers = ( { class = "..."; steps = (...); } ). */
     char **handler_class;
     int *handler_line;
@@ -83,13 +88,25 @@ struct mdl_service {
     int zone;
 };
 
+/* Time limits every duration the loader accepts stays within, in seconds:
+ * simulated time is int64_t nanoseconds (about 292 years), so no sum of two
+ * accepted times can overflow. */
+#define MDL_TIME_MAX 1e9
+#define MDL_MIN_PERIOD 1e-6 /* shortest window, policy period and yield quantum */
+/* Time-series rows (windows x services) a run may produce. */
+#define MDL_ROWS_MAX 20000000.0
+#define MDL_MAX_IN_FLIGHT_DEFAULT 1000000
+#define MDL_YIELD_POINTS_MAX 10000
+
 struct mdl_run {
     uint64_t seed;
-    double duration;       /* s; stop time */
-    double warmup;         /* s; statistics start */
-    double window;         /* s; time-series window */
-    uint64_t max_requests; /* stop after this many completions (0: none) */
-    uint64_t max_events;   /* stop after this many events (0: none) */
+    double duration;        /* s; stop time */
+    double warmup;          /* s; statistics start */
+    double window;          /* s; time-series window */
+    uint64_t max_requests;  /* stop after this many completions (0: none) */
+    uint64_t max_events;    /* stop after this many events (0: none) */
+    uint64_t max_in_flight; /* requests and calls in flight beyond which the run
+                               stops as overloaded (exit 1) */
 };
 
 struct mdl_network {
@@ -155,7 +172,8 @@ struct mdl_model {
     struct mdl_service *services;
     size_t nservices;
     struct wl_spec workload;
-    char **warnings; /* "file:line: warning: ..." lines the loader produced */
+    struct sim_strmap names; /* service name -> index, for mdl_service_find() */
+    char **warnings;         /* "file:line: warning: ..." lines the loader produced */
     size_t nwarnings;
 };
 

@@ -553,9 +553,9 @@ void svc_send(struct svc_world *w, struct visit *v, struct svc_service *to, int 
     const struct mdl_service *def = to->def;
     v->svc = to;
     v->t_sent = sim_now_ns(w->eng);
-    const struct mdl_handler *h = &def->by_class[v->cls];
-    v->steps = h->nsteps ? h->steps : def->steps;
-    v->nsteps = (uint32_t)(h->nsteps ? h->nsteps : def->nsteps);
+    const struct mdl_handler *h = def->by_class ? &def->by_class[v->cls] : NULL;
+    v->steps = h && h->nsteps ? h->steps : def->steps;
+    v->nsteps = (uint32_t)(h && h->nsteps ? h->nsteps : def->nsteps);
     v->step = 0;
     v->entered = 0;
     sim_schedule_in(w->eng, net_delay_ns(w, from_zone, def->zone, v->bytes, link), deliver_call, v);

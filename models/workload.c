@@ -5,6 +5,7 @@
 #include "models/workload.h"
 
 #include "sim/err.h"
+#include "sim/datafile.h"
 #include "sim/strbuf.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
@@ -30,17 +31,19 @@ static const char *const arg_kinds[] = {"r", "rrt", "rrtt", "rrtt", "rrt"};
 static int load_trace(struct wl_rate *r, const char *file, const char *base_dir, char *err,
                       size_t errlen)
 {
-    char path[1024];
-    sim_path_join(path, sizeof path, base_dir, file);
-    FILE *f = fopen(path, "r");
+    char *path = sim_path_join_new(base_dir, file);
+    char why[300];
+    FILE *f = sim_data_open(path, why, sizeof why);
     if (!f) {
-        snprintf(err, errlen, "trace: cannot open \"%s\"", path);
+        snprintf(err, errlen, "trace: %s", why);
+        free(path);
         return SIM_EIO;
     }
-    char line[512];
+    char *line = NULL;
+    size_t line_cap = 0;
     size_t cap = 0, cap2 = 0;
     int lineno = 0;
-    while (fgets(line, sizeof line, f)) {
+    while (sim_data_line(f, &line, &line_cap)) {
         lineno++;
         char *h = strchr(line, '#');
         if (h)
@@ -68,11 +71,15 @@ static int load_trace(struct wl_rate *r, const char *file, const char *base_dir,
                      "non-negative rate",
                      path, lineno);
             fclose(f);
+            free(line);
+            free(path);
             return SIM_EINVAL;
         }
         if (r->n && !(t > r->t[r->n - 1])) {
             snprintf(err, errlen, "%s:%d: times must increase", path, lineno);
             fclose(f);
+            free(line);
+            free(path);
             return SIM_EINVAL;
         }
         r->t = xgrow(r->t, &cap, r->n + 1, sizeof *r->t);
@@ -81,10 +88,13 @@ static int load_trace(struct wl_rate *r, const char *file, const char *base_dir,
         r->r[r->n++] = v;
     }
     fclose(f);
+    free(line);
     if (r->n == 0) {
         snprintf(err, errlen, "%s: no rows", path);
+        free(path);
         return SIM_EINVAL;
     }
+    free(path);
     r->suffix = xmalloc(r->n * sizeof *r->suffix);
     for (size_t i = r->n; i-- > 0;)
         r->suffix[i] = i + 1 < r->n && r->suffix[i + 1] > r->r[i] ? r->suffix[i + 1] : r->r[i];

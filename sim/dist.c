@@ -3,6 +3,7 @@
  * in the form GSL's samplers take, converted once at parse time. */
 #include "sim/dist.h"
 
+#include "sim/datafile.h"
 #include "sim/err.h"
 #include "sim/strbuf.h"
 #include "sim/units.h"
@@ -32,18 +33,20 @@ static int cmp_double(const void *a, const void *b)
 static int load_empirical(struct sim_dist *d, const char *file, enum sim_dist_unit unit,
                           const char *base_dir, char *err, size_t errlen)
 {
-    char path[1024];
-    sim_path_join(path, sizeof path, base_dir, file);
-    FILE *f = fopen(path, "r");
+    char *path = sim_path_join_new(base_dir, file);
+    char why[300];
+    FILE *f = sim_data_open(path, why, sizeof why);
     if (!f) {
-        snprintf(err, errlen, "empirical: cannot open \"%s\"", path);
+        snprintf(err, errlen, "empirical: %s", why);
+        free(path);
         return SIM_EIO;
     }
-    char line[512];
+    char *line = NULL;
+    size_t line_cap = 0;
     size_t cap = 0, n = 0;
     double *t = NULL;
     int lineno = 0;
-    while (fgets(line, sizeof line, f)) {
+    while (sim_data_line(f, &line, &line_cap)) {
         lineno++;
         char *c = strchr(line, ',');
         if (c)
@@ -60,22 +63,27 @@ static int load_empirical(struct sim_dist *d, const char *file, enum sim_dist_un
         if (!len)
             continue;
         double v;
-        if (arg_value(s, unit, &v) || v < 0) {
+        if (arg_value(s, unit, &v) || !(v >= 0) || !isfinite(v)) {
             if (n == 0 && lineno == 1)
                 continue; /* a header row */
             snprintf(err, errlen, "%s:%d: not a non-negative value: \"%s\"", path, lineno, s);
             free(t);
             fclose(f);
+            free(line);
+            free(path);
             return SIM_EINVAL;
         }
         t = xgrow(t, &cap, n + 1, sizeof *t);
         t[n++] = v;
     }
     fclose(f);
+    free(line);
     if (n == 0) {
         snprintf(err, errlen, "%s: no values", path);
+        free(path);
         return SIM_EINVAL;
     }
+    free(path);
     qsort(t, n, sizeof *t, cmp_double);
     double sum = 0;
     for (size_t i = 0; i < n; i++)

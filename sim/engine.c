@@ -12,6 +12,7 @@
 
 #include "sim/fel.h"
 #include "sim/rng.h"
+#include "sim/strmap.h"
 #include "sim/xalloc.h"
 
 #include <assert.h>
@@ -51,6 +52,7 @@ struct sim_engine {
     bool warm;
     struct stream *streams;
     size_t nstreams, streams_cap;
+    struct sim_strmap stream_names; /* name -> index in streams */
 };
 
 struct sim_engine *sim_engine_create(uint64_t seed)
@@ -94,6 +96,7 @@ void sim_engine_destroy(struct sim_engine *e)
         gsl_rng_free(e->streams[i].rng);
     }
     free(e->streams);
+    sim_strmap_fini(&e->stream_names);
     free(e->slots);
     free(e->free);
     free(e);
@@ -220,7 +223,9 @@ uint64_t sim_schedule(struct sim_engine *e, int64_t at_ns, sim_event_fn *fn, voi
 uint64_t sim_schedule_in(struct sim_engine *e, int64_t delay_ns, sim_event_fn *fn, void *arg)
 {
     assert(delay_ns >= 0);
-    return sim_schedule_owned(e, e->now + delay_ns, fn, arg, NULL);
+    /* Saturates: an event past the end of representable time never runs. */
+    int64_t at = delay_ns > INT64_MAX - e->now ? INT64_MAX : e->now + delay_ns;
+    return sim_schedule_owned(e, at, fn, arg, NULL);
 }
 
 static bool keep_live(const struct sim_fel_rec *r, void *ctx)
@@ -245,11 +250,13 @@ bool sim_cancel(struct sim_engine *e, uint64_t id)
 
 gsl_rng *sim_stream(struct sim_engine *e, const char *name)
 {
-    for (size_t i = 0; i < e->nstreams; i++)
-        assert(strcmp(e->streams[i].name, name) != 0 && "stream requested twice");
     e->streams = xgrow(e->streams, &e->streams_cap, e->nstreams + 1, sizeof *e->streams);
-    struct stream *st = &e->streams[e->nstreams++];
+    struct stream *st = &e->streams[e->nstreams];
     st->name = xstrdup(name);
+    bool fresh = sim_strmap_put(&e->stream_names, st->name, e->nstreams, NULL);
+    assert(fresh && "stream requested twice");
+    (void)fresh;
+    e->nstreams++;
     st->rng = sim_rng_create(e->seed, name);
     return st->rng;
 }
@@ -295,6 +302,10 @@ enum sim_stop_reason sim_run(struct sim_engine *e, const struct sim_run_opts *op
         }
         if (budget && e->events - start >= budget) {
             why = SIM_STOP_EVENTS;
+            break;
+        }
+        if (opts->interrupt && *opts->interrupt) {
+            why = SIM_STOP_INTERRUPTED;
             break;
         }
         sim_fel_pop(&e->fel);

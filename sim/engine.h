@@ -9,6 +9,7 @@
 #define SIM_ENGINE_H
 
 #include <gsl/gsl_rng.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,7 +33,8 @@ uint64_t sim_schedule(struct sim_engine *eng, int64_t at_ns, sim_event_fn *fn, v
  * when the engine is destroyed with it pending. */
 uint64_t sim_schedule_owned(struct sim_engine *eng, int64_t at_ns, sim_event_fn *fn, void *arg,
                             sim_free_fn *free_fn);
-/* Schedules at now + delay_ns (delay_ns >= 0). */
+/* Schedules at now + delay_ns (delay_ns >= 0), saturating at INT64_MAX (an
+ * event that never runs) rather than overflowing. */
 uint64_t sim_schedule_in(struct sim_engine *eng, int64_t delay_ns, sim_event_fn *fn, void *arg);
 /* Cancels a pending event in O(log n). Returns false if id already fired, was
  * cancelled, or is 0. */
@@ -48,10 +50,11 @@ gsl_rng *sim_stream(struct sim_engine *eng, const char *name);
 
 /* Why sim_run() returned. */
 enum sim_stop_reason {
-    SIM_STOP_EMPTY,     /* no pending events */
-    SIM_STOP_TIME,      /* next event lies after until_ns */
-    SIM_STOP_EVENTS,    /* max_events executed */
-    SIM_STOP_REQUESTED, /* an event called sim_stop_request() */
+    SIM_STOP_EMPTY,       /* no pending events */
+    SIM_STOP_TIME,        /* next event lies after until_ns */
+    SIM_STOP_EVENTS,      /* max_events executed */
+    SIM_STOP_REQUESTED,   /* an event called sim_stop_request() */
+    SIM_STOP_INTERRUPTED, /* *interrupt became non-zero (a signal) */
 };
 
 struct sim_run_opts {
@@ -60,6 +63,9 @@ struct sim_run_opts {
     int64_t warmup_ns;       /* statistics start at this time (0: at once) */
     sim_event_fn *on_warmup; /* optional: runs once when warm-up ends */
     void *warmup_arg;
+    /* Optional: checked before each event; non-zero stops the run (a signal
+     * handler sets it). */
+    const volatile sig_atomic_t *interrupt;
 };
 
 /* Runs events until a stop condition holds. On SIM_STOP_TIME the clock is

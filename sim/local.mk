@@ -11,4 +11,6 @@ libuksim_la_SOURCES = \
 	%reldir%/units.c %reldir%/units.h \
 	%reldir%/dist.c %reldir%/dist.h \
 	%reldir%/xalloc.c %reldir%/xalloc.h \
-	%reldir%/strbuf.c %reldir%/strbuf.h
+	%reldir%/strbuf.c %reldir%/strbuf.h \
+	%reldir%/strmap.c %reldir%/strmap.h \
+	%reldir%/datafile.c %reldir%/datafile.h

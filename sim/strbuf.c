@@ -32,3 +32,13 @@ void sim_path_join(char *out, size_t size, const char *base, const char *file)
     else
         snprintf(out, size, "%s/%s", base, file);
 }
+
+char *sim_path_join_new(const char *base, const char *file)
+{
+    struct sim_buf b = {0};
+    if (file[0] == '/' || !base || !base[0])
+        sim_buf_printf(&b, "%s", file);
+    else
+        sim_buf_printf(&b, "%s/%s", base, file);
+    return b.p ? b.p : xstrdup("");
+}

@@ -18,4 +18,7 @@ void sim_buf_printf(struct sim_buf *b, const char *fmt, ...) __attribute__((form
  * empty or NULL; writes into out (truncating at size). */
 void sim_path_join(char *out, size_t size, const char *base, const char *file);
 
+/* The same, in a new string the caller frees. */
+char *sim_path_join_new(const char *base, const char *file);
+
 #endif

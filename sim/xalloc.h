@@ -12,5 +12,7 @@ void *xrealloc(void *p, size_t size);
 /* Grows an array of *cap elements of elem bytes to hold at least need elements. */
 void *xgrow(void *p, size_t *cap, size_t need, size_t elem);
 char *xstrdup(const char *s);
+/* The first n bytes of s (or fewer, up to its end), terminated. */
+char *xstrndup(const char *s, size_t n);
 
 #endif

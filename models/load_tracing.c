@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* models/load_tracing.c: the tracing section: sampling, where it is
+ * decided, packet timestamps, hook cost, fold and exported requests. */
+#include "models/load_int.h"
+
+#include <stdint.h>
+#include <string.h>
+
+int ld_tracing(struct loader *L, const config_setting_t *root)
+{
+    static const char *const keys[] = {
+        "sampling", "sample_at", "packet_timestamps", "hook_cost", "fold", "export", NULL};
+    struct mdl_tracing *t = &L->m->tracing;
+    t->sampling = 1;
+    t->export_requests = 20;
+    t->fold = MDL_FOLD_MAX;
+    int err;
+    const config_setting_t *g = ld_group(L, root, "tracing", &err);
+    if (err || !g)
+        return err;
+    if ((err = ld_check_keys(L, g, "tracing", keys)))
+        return err;
+    long long v = 1;
+    if ((err = ld_int(L, g, "sampling", 0, UINT32_MAX, &v)))
+        return err;
+    t->sampling = (uint32_t)v;
+    v = t->export_requests;
+    if ((err = ld_int(L, g, "export", 0, 100000, &v)))
+        return err;
+    t->export_requests = (uint32_t)v;
+    if ((err = ld_bool(L, g, "packet_timestamps", &t->packet_timestamps)) ||
+        (err = ld_duration(L, g, "hook_cost", &t->hook_cost)))
+        return err;
+    if (t->hook_cost > 1.0)
+        return ld_fail(L, config_setting_get_member(g, "hook_cost"),
+                       "hook_cost = %g s per hook is beyond 1 s; measured hooks cost nanoseconds",
+                       t->hook_cost);
+    const char *txt = NULL;
+    const config_setting_t *where;
+    if ((err = ld_string(L, g, "sample_at", &txt, &where)))
+        return err;
+    if (txt && strcmp(txt, "service") == 0)
+        t->per_service = true;
+    else if (txt && strcmp(txt, "root") != 0)
+        return ld_fail(L, where, "sample_at = \"%s\": expected \"root\" or \"service\"", txt);
+    txt = NULL;
+    if ((err = ld_string(L, g, "fold", &txt, &where)))
+        return err;
+    if (txt) {
+        if (strcmp(txt, "max") == 0)
+            t->fold = MDL_FOLD_MAX;
+        else if (strcmp(txt, "sum") == 0)
+            t->fold = MDL_FOLD_SUM;
+        else if (strcmp(txt, "min") == 0)
+            t->fold = MDL_FOLD_MIN;
+        else
+            return ld_fail(L, where, "fold = \"%s\": expected \"max\", \"sum\" or \"min\"", txt);
+    }
+    return 0;
+}
