@@ -5,8 +5,10 @@
 
 #include "cli/model_doc.h"
 #include "cli/sweep.h"
+#include "models/boot.h"
 #include "models/model.h"
 #include "models/run.h"
+#include "output/files.h"
 #include "output/graph.h"
 #include "output/plots.h"
 #include "output/summary.h"
@@ -15,9 +17,11 @@
 #include "output/timeseries.h"
 #include "output/trace.h"
 #include "sim/err.h"
+#include "sim/strbuf.h"
 #include "sim/xalloc.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <math.h>
 #include <getopt.h>
 #include <gsl/gsl_errno.h>
@@ -85,6 +89,33 @@ static void print_diag(const struct sim_diag *d)
     char buf[900];
     sim_diag_format(d, buf, sizeof buf);
     fprintf(stderr, "uksim: %s\n", buf);
+}
+
+/* The signal that asked the run to stop (SIGINT, SIGTERM), or 0. The run
+ * stops after its current event and writes what it has, marked
+ * "interrupted"; a second signal ends the process at once. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+    signal(sig, SIG_DFL);
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* The exit status after an interrupted run: 128 + the signal. */
+static int stopped_status(int rc)
+{
+    return rc == EXIT_DONE && stop_signal ? 128 + stop_signal : rc;
 }
 
 static int usage_error(const char *cmd, const char *fmt, const char *arg)
@@ -221,45 +252,54 @@ static int run_one(struct run_args *a, const char *extra, const char *outdir, bo
         mdl_model_fini(&m);
         return EXIT_USAGE;
     }
-    int e = out_make_dirs(outdir);
-    if (e) {
-        fprintf(stderr, "uksim: %s: cannot create output directory: %s\n", outdir, strerror(e));
+    struct out_stage stage;
+    if (out_stage_begin(&stage, outdir, &d)) {
+        print_diag(&d);
         pol_control_fini(&pc);
         mdl_model_fini(&m);
-        return EXIT_USAGE;
+        return EXIT_RUNFAIL;
     }
     double t0 = wall_now();
     struct run_summary s;
     struct run_control ctl = pc.ops ? pc.ctl : (struct run_control){0};
+    ctl.interrupt = &stop_signal;
     struct progress prog = {t0, false};
     if (!a->quiet && isatty(STDERR_FILENO)) {
         ctl.progress = show_progress;
         ctl.pctx = &prog;
     }
-    int err = run_model_ctl(&m, seed, (pc.ops || ctl.progress) ? &ctl : NULL, &s);
+    int err = run_model_ctl(&m, seed, &ctl, &s);
     if (prog.shown)
         fputc('\n', stderr);
     pol_control_fini(&pc);
     double wall = wall_now() - t0;
     if (err) {
-        fprintf(stderr, "uksim: run failed: %s\n", sim_strerror(err));
+        print_diag(&s.error);
+        out_stage_abort(&stage);
+        run_summary_fini(&s);
         mdl_model_fini(&m);
         return EXIT_RUNFAIL;
     }
-    char path[4200];
-    snprintf(path, sizeof path, "%s/summary.json", outdir);
+    struct sim_buf path = {0};
+    sim_buf_printf(&path, "%s/summary.json", stage.tmp);
     rc = EXIT_DONE;
     bool plotted = false;
-    if (out_summary_write(&s, a->no_timing ? -1.0 : wall, path, &d) ||
-        out_timeseries_write(&s, outdir, &d) || out_trace_write(&s, outdir, &d) ||
-        out_plots_write(&s, outdir, m.slo.latency_p95, &plotted, &d)) {
+    if (out_summary_write(&s, a->no_timing ? -1.0 : wall, path.p, &d) ||
+        out_timeseries_write(&s, stage.tmp, &d) || out_trace_write(&s, stage.tmp, &d) ||
+        out_plots_write(&s, stage.tmp, m.slo.latency_p95, a->quiet, &plotted, &d) ||
+        out_stage_commit(&stage, &d)) {
         print_diag(&d);
+        out_stage_abort(&stage);
         rc = EXIT_RUNFAIL;
     } else if (verbose) {
         printf("%s, seed %llu: %llu requests completed in %.1f s simulated (%.2f s wall, "
-               "%llu events)\n",
+               "%llu events)%s\n",
                m.source, (unsigned long long)seed, (unsigned long long)s.completed,
-               s.measured_seconds, wall, (unsigned long long)s.events);
+               s.measured_seconds, wall, (unsigned long long)s.events,
+               stop_signal ? ", interrupted" : "");
+        if (s.failed)
+            printf("dropped  %llu requests refused at a full queue (maxqueue)\n",
+                   (unsigned long long)s.failed);
         if (s.completed)
             printf("latency  mean %.3f ms  p50 %.3f ms  p95 %.3f ms  p99 %.3f ms\n",
                    s.lat_mean * 1e3, s.lat_p50 * 1e3, s.lat_p95 * 1e3, s.lat_p99 * 1e3);
@@ -272,12 +312,13 @@ static int run_one(struct run_args *a, const char *extra, const char *outdir, bo
                    s.svcs[i].cpu * 1e3, s.svcs[i].local_wait * 1e3, s.svcs[i].call_time * 1e3,
                    (unsigned long long)s.svcs[i].visits, s.svcs[i].utilization,
                    s.svcs[i].instance_seconds);
-        printf("wrote %s, and services.csv, requests.csv, trace.json there\n", path);
+        printf("wrote %s/summary.json, and services.csv, requests.csv, trace.json there\n", outdir);
         printf("plots: %s/plots/*.gp%s\n", outdir,
                plotted ? " rendered to PNG and SVG"
                        : " (gnuplot is not installed: scripts and data kept; run gnuplot on "
                          "them there)");
     }
+    free(path.p);
     if (col) {
         double cost = 0;
         for (size_t i = 0; i < s.nsvcs; i++)
@@ -312,11 +353,14 @@ static int run_scenario(struct run_args *a)
         printf("TeaStore (topologies/teastore.cfg) under a load step, with two policies on the "
                "same arrivals:\n");
     for (int k = 0; k < 2; k++) {
-        char dir[4200];
-        snprintf(dir, sizeof dir, "%s/%s", a->outdir, col[k].policy);
-        int rc = run_one(a, sets[k], dir, false, &col[k]);
+        struct sim_buf dir = {0};
+        sim_buf_printf(&dir, "%s/%s", a->outdir, col[k].policy);
+        int rc = run_one(a, sets[k], dir.p, false, &col[k]);
+        free(dir.p);
         if (rc)
             return rc;
+        if (stop_signal)
+            return EXIT_DONE; /* the runs so far are written, marked interrupted */
     }
     if (a->quiet)
         return EXIT_DONE;
@@ -360,9 +404,10 @@ static int cmd_run(int argc, char **argv)
         free(a.sets);
         return rc;
     }
+    catch_stop_signals();
     rc = a.model ? run_one(&a, NULL, a.outdir, !a.quiet, NULL) : run_scenario(&a);
     free(a.sets);
-    return rc;
+    return stopped_status(rc);
 }
 
 static const char usage_gen[] =
@@ -446,7 +491,14 @@ static int cmd_gen(int argc, char **argv)
             break;
         }
         case 'D': o.demand = optarg; break;
-        case 'P': o.platform = optarg; break;
+        case 'P':
+            if (!boot_find(optarg))
+                return usage_error("gen",
+                                   "--platform: \"%s\" is not a boot preset (uksim help "
+                                   "model lists them)",
+                                   optarg);
+            o.platform = optarg;
+            break;
         case 'o': out = optarg; break;
         case 'q': quiet = true; break;
         case 'h': fputs(usage_gen, stdout); return EXIT_DONE;
@@ -583,9 +635,25 @@ static int cmd_check(int argc, char **argv)
     return rc;
 }
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
+    int rc = dispatch(argc, argv);
+    /* Whatever went to standard output must have arrived (a full disk, a
+     * closed pipe). */
+    struct sim_diag d = {0};
+    if (out_stdout_check(&d)) {
+        print_diag(&d);
+        if (rc == EXIT_DONE)
+            rc = EXIT_RUNFAIL;
+    }
+    return rc;
+}
+
+static int dispatch(int argc, char **argv)
+{
     if (argc < 2) {
         fputs(usage_main, stderr);
         return EXIT_USAGE;

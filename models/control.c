@@ -49,9 +49,7 @@ static void build_view(struct svc_world *w, struct control *c, struct pol_view *
         int kind, callee;
         double wait;
         svc_verdict(s, ACC_POLICY, &kind, &callee, &wait);
-        uint64_t queued = 0;
-        for (struct visit *q = s->q_head; q; q = q->next)
-            queued++;
+        uint64_t queued = s->q_len;
         *sv = (struct pol_svc_view){
             .name = s->def->name,
             .ready = s->count[INST_READY],
@@ -132,7 +130,8 @@ static void tick(struct sim_engine *eng, void *arg)
         sim_schedule(eng, next, tick, w);
 }
 
-void ctl_demand(struct svc_world *w, struct svc_service *s)
+/* A request reached service s, which has no instance at all. */
+static void demand(struct svc_world *w, struct svc_service *s)
 {
     struct control *c = w->control;
     if (!c || !c->ctl->demand)
@@ -186,6 +185,7 @@ void ctl_start(struct svc_world *w, const struct run_control *ctl)
         c->rem[i] = xcalloc(k, sizeof **c->rem);
     }
     w->control = c;
+    w->on_no_instance = demand;
     int64_t first = sim_sec_to_ns(ctl->period);
     if (first <= sim_sec_to_ns(w->model->run.duration))
         sim_schedule(w->eng, first, tick, w);
@@ -207,4 +207,5 @@ void ctl_stop(struct svc_world *w)
     free(c->last_change);
     free(c);
     w->control = NULL;
+    w->on_no_instance = NULL;
 }

@@ -9,64 +9,102 @@
 #include "sim/xalloc.h"
 
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 static struct mdl_handler handler_for(const struct mdl_service *s, size_t cls)
 {
-    if (s->by_class && s->by_class[cls].nsteps)
+    if (cls != SIZE_MAX && s->by_class && s->by_class[cls].nsteps)
         return s->by_class[cls];
     return (struct mdl_handler){s->steps, s->nsteps};
 }
 
-/* Expected visits to each service from one visit of service s (class c),
- * memoised in row[s] (a vector over services); done[s] marks it. */
-static const double *expand(const struct mdl_model *m, size_t c, int s, double *rows, char *done)
+/* Mean CPU seconds of one visit to svc running handler h. */
+static double handler_cpu(struct mdl_handler h)
 {
-    size_t n = m->nservices;
-    double *r = &rows[(size_t)s * n];
-    if (done[s])
-        return r;
-    done[s] = 1;
-    memset(r, 0, n * sizeof *r);
-    r[s] = 1;
-    struct mdl_handler h = handler_for(&m->services[s], c);
-    for (size_t k = 0; k < h.nsteps; k++) {
-        const struct mdl_step *st = &h.steps[k];
-        if (st->kind != MDL_STEP_CALL)
-            continue;
-        for (size_t j = 0; j < st->ncallees; j++) {
-            double w = st->p;
-            if (st->pick)
-                w *= st->pick[j] - (j ? st->pick[j - 1] : 0);
-            const double *sub = expand(m, c, st->callees[j], rows, done);
-            for (size_t i = 0; i < n; i++)
-                r[i] += w * sub[i];
-        }
-    }
-    return r;
+    double sum = 0;
+    for (size_t k = 0; k < h.nsteps; k++)
+        if (h.steps[k].kind == MDL_STEP_COMPUTE)
+            sum += h.steps[k].p * h.steps[k].compute.mean;
+    return sum;
 }
 
-void el_expected_load(const struct mdl_model *m, double *visits, double *cpu)
+/* Propagates expected visits through the call graph of class c (SIZE_MAX:
+ * the default handlers), from the visits already in v, in topological order
+ * (Kahn's algorithm: linear in the graph, no recursion). Adds each service's
+ * expected visits and CPU seconds, times scale, to visits and work. */
+static void propagate(const struct mdl_model *m, size_t c, double *v, double *visits, double *work,
+                      size_t *indeg, int *queue)
 {
     size_t n = m->nservices;
-    double *rows = xmalloc(n * n * sizeof *rows);
-    char *done = xmalloc(n);
-    for (size_t c = 0; c < m->workload.nclasses; c++) {
-        memset(done, 0, n);
-        const double *r = expand(m, c, m->workload.classes[c].entry, rows, done);
-        for (size_t s = 0; s < n; s++) {
-            visits[c * n + s] = r[s];
-            struct mdl_handler h = handler_for(&m->services[s], c);
-            double sum = 0;
-            for (size_t k = 0; k < h.nsteps; k++)
-                if (h.steps[k].kind == MDL_STEP_COMPUTE)
-                    sum += h.steps[k].p * h.steps[k].compute.mean;
-            cpu[c * n + s] = sum;
+    memset(indeg, 0, n * sizeof *indeg);
+    for (size_t s = 0; s < n; s++) {
+        struct mdl_handler h = c == SIZE_MAX ? handler_for(&m->services[s], SIZE_MAX)
+                                             : handler_for(&m->services[s], c);
+        for (size_t k = 0; k < h.nsteps; k++)
+            for (size_t j = 0; h.steps[k].kind == MDL_STEP_CALL && j < h.steps[k].ncallees; j++)
+                indeg[h.steps[k].callees[j]]++;
+    }
+    size_t head = 0, tail = 0;
+    for (size_t s = 0; s < n; s++)
+        if (indeg[s] == 0)
+            queue[tail++] = (int)s;
+    while (head < tail) {
+        int s = queue[head++];
+        struct mdl_handler h = handler_for(&m->services[s], c);
+        visits[s] += v[s];
+        work[s] += v[s] * handler_cpu(h);
+        for (size_t k = 0; k < h.nsteps; k++) {
+            const struct mdl_step *st = &h.steps[k];
+            for (size_t j = 0; st->kind == MDL_STEP_CALL && j < st->ncallees; j++) {
+                double w = st->p;
+                if (st->pick)
+                    w *= st->pick[j] - (j ? st->pick[j - 1] : 0);
+                int to = st->callees[j];
+                v[to] += w * v[s];
+                if (--indeg[to] == 0)
+                    queue[tail++] = to;
+            }
         }
     }
-    free(rows);
-    free(done);
+}
+
+void el_expected_load(const struct mdl_model *m, double *visits, double *work)
+{
+    size_t n = m->nservices, nc = m->workload.nclasses;
+    double *v = xcalloc(n, sizeof *v);
+    size_t *indeg = xmalloc(n * sizeof *indeg);
+    int *queue = xmalloc(n * sizeof *queue);
+    memset(visits, 0, n * sizeof *visits);
+    memset(work, 0, n * sizeof *work);
+    /* Classes with a handler of their own somewhere walk their own graph;
+     * the others share the default handlers, so their entries' shares are
+     * propagated together (the propagation is linear). */
+    char *special = xcalloc(nc ? nc : 1, 1);
+    for (size_t s = 0; s < n; s++)
+        for (size_t c = 0; m->services[s].by_class && c < nc; c++)
+            special[c] |= m->services[s].by_class[c].nsteps > 0;
+    bool any = false;
+    for (size_t c = 0; c < nc; c++)
+        if (!special[c]) {
+            v[m->workload.classes[c].entry] += m->workload.classes[c].share;
+            any = true;
+        }
+    if (any)
+        propagate(m, SIZE_MAX, v, visits, work, indeg, queue);
+    for (size_t c = 0; c < nc; c++) {
+        if (!special[c])
+            continue;
+        memset(v, 0, n * sizeof *v);
+        v[m->workload.classes[c].entry] = m->workload.classes[c].share;
+        propagate(m, c, v, visits, work, indeg, queue);
+    }
+    free(special);
+    free(v);
+    free(indeg);
+    free(queue);
 }
 
 /* Mean offered request rate over [a, b). */
@@ -90,19 +128,16 @@ static int sgn(double x)
 
 void el_compute(const struct mdl_model *m, struct run_summary *s, const double *lat, size_t n)
 {
-    size_t ns = m->nservices, nc = m->workload.nclasses;
-    double *visits = xmalloc(nc * ns * sizeof *visits), *cpu = xmalloc(nc * ns * sizeof *cpu);
+    size_t ns = m->nservices;
+    double *visits = xmalloc(ns * sizeof *visits), *cpu = xmalloc(ns * sizeof *cpu);
     el_expected_load(m, visits, cpu);
     double umax = m->slo.max_utilization > 0 ? m->slo.max_utilization : 0.8;
     /* Rows are by window, then service; client rows by window. */
     for (size_t r = 0; r < s->nrows; r++) {
         struct run_window_row *row = &s->rows[r];
         const struct run_client_row *cr = &s->crows[r / ns];
-        double rate = offered_rate(m, cr), work = 0;
-        for (size_t c = 0; c < nc; c++)
-            work += rate * m->workload.classes[c].share * visits[c * ns + (size_t)row->svc] *
-                    cpu[c * ns + (size_t)row->svc];
-        row->demand = work > 0 ? (int)ceil(work / umax - 1e-9) : 0;
+        double work = offered_rate(m, cr) * cpu[row->svc];
+        row->demand = work > 0 ? ceil(work / umax - 1e-9) : 0;
         if (work > 0 && row->demand < 1)
             row->demand = 1;
     }
@@ -112,7 +147,7 @@ void el_compute(const struct mdl_model *m, struct run_summary *s, const double *
     for (size_t i = 0; i < ns; i++) {
         struct run_svc_summary *o = &s->svcs[i];
         double T = 0, tu = 0, to = 0, au = 0, ao = 0, inst = 0;
-        int es = 0, ed = 0;
+        long es = 0, ed = 0;
         const struct run_window_row *prev = NULL;
         for (size_t r = i; r < s->nrows; r += ns) {
             const struct run_window_row *row = &s->rows[r];
@@ -126,7 +161,7 @@ void el_compute(const struct mdl_model *m, struct run_summary *s, const double *
             tu += (d > sup + 1e-9) * dt;
             to += (sup > d + 1e-9) * dt;
             if (prev) {
-                int ds = row->ready - prev->ready, ddm = row->demand - prev->demand;
+                double ds = row->ready - prev->ready, ddm = row->demand - prev->demand;
                 es += ds != 0;
                 ed += ddm != 0;
                 inst += (abs(sgn(ds) - sgn(ddm)) > 0) * dt;

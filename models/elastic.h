@@ -14,9 +14,10 @@
 #include "models/model.h"
 #include "models/run.h"
 
-/* Expected visits per client request and mean CPU seconds per visit, per
- * class and service: v[c * nservices + s], cpu likewise. */
-void el_expected_load(const struct mdl_model *m, double *visits, double *cpu);
+/* Per service, over the request classes weighted by their shares: the
+ * expected visits per client request (visits[s]) and the expected CPU
+ * seconds per client request (work[s]). Linear in the model's size. */
+void el_expected_load(const struct mdl_model *m, double *visits, double *work);
 
 /* Fills s->demand of every row and the elasticity and SLO fields of s.
  * lat (sorted, n) are the measured latencies. */

@@ -10,6 +10,7 @@
 
 #include "models/model.h"
 #include "models/run.h"
+#include "models/step.h"
 #include "sim/engine.h"
 #include "tracecore/wtrace.h"
 
@@ -27,7 +28,7 @@ enum { ACC_SERIES, ACC_POLICY, ACC_RUN, NACC };
 struct svc_acc {
     struct wt_window win; /* the tracing core's statistics */
     struct wt_callee_stats *callees;
-    uint64_t arrivals, completions;
+    uint64_t arrivals, completions, drops;
     double busy;    /* CPU-busy seconds */
     double serving; /* instance-seconds ready or draining */
 };
@@ -35,7 +36,7 @@ struct svc_acc {
 struct client_acc {
     int64_t start;
     struct wt_sketch lat; /* latencies of requests completed */
-    uint64_t sent, completed;
+    uint64_t sent, completed, failed;
 };
 
 /* What ends the burst a visit runs on the CPU. */
@@ -49,32 +50,25 @@ struct visit {
     struct svc_service *svc;
     struct svc_instance *inst; /* set when the balancer dispatches it */
     uint64_t req_id;
-    int64_t t_sent;               /* caller sent the call (or client sent the request) */
-    int64_t t_nic;                /* the packet now in a NIC ring arrived */
-    int64_t t_arrive;             /* dispatched to an instance */
-    int64_t t_call;               /* current call step started */
-    int64_t slice_ns;             /* CPU time of the burst being run */
-    int64_t step_ns;              /* current compute step's demand; < 0: not begun */
-    int64_t step_done_ns;         /* of which already run */
-    int64_t nic_wait_ns;          /* ground truth: time this request sat in NIC rings */
-    const struct mdl_step *steps; /* the handler for this service and class */
-    uint32_t nsteps;
-    uint32_t step;                    /* index of the current handler step */
-    uint32_t sub;                     /* slices run of a compute step, or callees sent of a
-                                         call step */
-    uint32_t pending;                 /* replies still awaited */
-    uint16_t cls;                     /* workload class */
-    uint16_t pick;                    /* callee drawn by the current call step's pick */
+    int64_t t_sent;                   /* caller sent the call (or client sent the request) */
+    int64_t t_nic;                    /* the packet now in a NIC ring arrived */
+    int64_t t_arrive;                 /* dispatched to an instance */
+    int64_t t_call;                   /* current call step started */
+    int64_t slice_ns;                 /* CPU time of the burst being run */
+    int64_t nic_wait_ns;              /* ground truth: time this request sat in NIC rings */
+    struct step_state hs;             /* position in the handler (models/step.h) */
+    uint32_t call_first, call_count;  /* the call step ending the running burst */
+    uint32_t cls;                     /* workload class */
+    uint32_t hooks;                   /* tracing hooks charged to the running burst */
     uint32_t user;                    /* closed loop: the user who sent the request */
     double bytes;                     /* size of the message in flight */
-    uint8_t entered;                  /* the current step's draws are made */
     uint8_t exported;                 /* its timeline goes to trace.json */
     uint32_t span_id;                 /* for exported visits */
     int64_t t_mark;                   /* exported: start of the current waiting segment */
     uint8_t is_reply;                 /* in a NIC ring as a reply to its parent */
     uint8_t measured;                 /* request was sent after warm-up */
     uint8_t end;                      /* enum burst_end of the running burst */
-    uint8_t hooks;                    /* tracing hooks charged to the running burst */
+    uint8_t failed;                   /* dropped here or below: the reply is an error */
     char ctx_hdr[WT_CTX_LEN + 1];     /* request context, as sent */
     char resp_hdr[WT_AGG_MAXLEN + 1]; /* response value, as sent */
     struct wt_req wt;                 /* this visit's tracing state */
@@ -91,6 +85,7 @@ struct svc_stats {
     double inst_seconds; /* requested -> stopped, after warm-up */
     uint64_t scale_ups, scale_downs;
     double serve_seconds; /* ready -> stopped, after warm-up */
+    uint64_t dropped;     /* measured requests refused at maxqueue */
 };
 
 enum inst_state {
@@ -105,6 +100,8 @@ enum inst_state {
 struct svc_instance {
     struct svc_service *svc;
     int index;
+    int ready_pos;                     /* position in svc->ready while READY */
+    struct svc_instance *next_stopped; /* free list of stopped instances */
     enum inst_state state;
     int64_t since;         /* started booting (cost counts from here) */
     int64_t serving_since; /* ready */
@@ -124,33 +121,6 @@ struct svc_instance {
     bool wake_pending;   /* the wake phase of this iteration has not begun */
 };
 
-struct svc_service {
-    const struct mdl_service *def;
-    int index;
-    struct svc_world *world;
-    struct svc_instance **inst; /* every instance ever started; slots reused */
-    int ninst, inst_cap;
-    int count[INST_STOPPED + 1]; /* instances by state */
-    int64_t discovery_ns;
-    gsl_rng *rng_boot;
-    int rr;                        /* round-robin cursor */
-    struct visit *q_head, *q_tail; /* balancer queue (maxconn reached) */
-    gsl_rng *rng_compute;
-    gsl_rng *rng_lb;
-    gsl_rng *rng_branch;  /* step probabilities and picks */
-    gsl_rng *rng_size;    /* message sizes */
-    struct wt_service wt; /* tracing configuration and id stream */
-    struct svc_stats st;
-    /* Callees, numbered locally for the tracing core's per-callee stats. */
-    int *callee_local;  /* by service index; -1: not called */
-    int *callee_global; /* by local index */
-    int ncallees;
-    /* The current time-series window and policy period (instances merged). */
-    struct svc_acc acc[NACC];
-    int64_t serving_mark; /* last change of the serving count */
-    int64_t last_arrival; /* of a visit, for idle timeouts */
-};
-
 /* Per call edge, for measured traced calls. */
 struct edge_stats {
     uint64_t calls;
@@ -158,12 +128,46 @@ struct edge_stats {
     double remote_wait;
 };
 
+struct svc_service {
+    const struct mdl_service *def;
+    int index;
+    struct svc_world *world;
+    struct svc_instance **inst; /* every instance ever started; slots reused */
+    int ninst, inst_cap;
+    struct svc_instance **ready; /* the READY ones, in no particular order */
+    int nready;
+    size_t ready_cap;
+    struct svc_instance *stopped; /* stopped instances, to reuse first */
+    int count[INST_STOPPED + 1];  /* instances by state */
+    int64_t discovery_ns;
+    struct step_cfg step_cfg; /* how its compute steps slice */
+    gsl_rng *rng_boot;
+    int rr;                        /* round-robin cursor */
+    struct visit *q_head, *q_tail; /* balancer queue (maxconn reached) */
+    uint64_t q_len;
+    gsl_rng *rng_compute;
+    gsl_rng *rng_lb;
+    gsl_rng *rng_branch;  /* step probabilities and picks */
+    gsl_rng *rng_size;    /* message sizes */
+    struct wt_service wt; /* tracing configuration and id stream */
+    struct svc_stats st;
+    /* Callees, numbered locally for the tracing core's per-callee stats. */
+    int *callee_global;       /* by local index */
+    int *callee_sorted;       /* the callees' service indices, ascending */
+    int *callee_sorted_local; /* their local indices */
+    int ncallees;
+    struct edge_stats *edges; /* per local callee: measured traced calls */
+    /* The current time-series window and policy period (instances merged). */
+    struct svc_acc acc[NACC];
+    int64_t serving_mark; /* last change of the serving count */
+    int64_t last_arrival; /* of a visit, for idle timeouts */
+};
+
 struct svc_world {
     struct sim_engine *eng;
     const struct mdl_model *model;
     struct svc_service *svcs;
     size_t nsvcs;
-    struct edge_stats *edges; /* nsvcs x nsvcs, [caller * nsvcs + callee] */
     gsl_rng *rng_net;
     gsl_rng *rng_arrivals;
     gsl_rng *rng_class; /* request class of each client request */
@@ -171,10 +175,14 @@ struct svc_world {
     struct visit *free_visits;
     struct visit_chunk *chunks; /* every visit ever allocated */
     uint64_t next_req;
+    uint64_t live_visits; /* visits in flight, for run.max_in_flight */
+    bool failed;          /* the run stopped on an error, in diag */
+    struct sim_diag diag;
     int64_t warmup_ns;
     int64_t hook_ns; /* CPU per tracing hook */
     /* Client-side results. */
     uint64_t sent, completed; /* measured requests */
+    uint64_t failed_requests; /* measured requests answered with an error (a drop) */
     double *lat;              /* latencies of measured requests, seconds */
     size_t nlat, lat_cap;
     uint64_t max_requests;
@@ -183,6 +191,10 @@ struct svc_world {
     size_t nspans, spans_cap;
     uint32_t exported, next_span_id;
     struct control *control; /* the policy loop, or NULL */
+    /* Upcalls, so that the layers below (instances, balancer, scheduler)
+     * never call the run driver or the control loop directly: */
+    void (*on_client_reply)(struct svc_world *w, struct visit *v);      /* a root replied */
+    void (*on_no_instance)(struct svc_world *w, struct svc_service *s); /* NULL: none */
     const struct run_control *progress_ctl;
     int64_t progress_step;
     long host_free;                /* free host slots; < 0: no host pool */
@@ -197,17 +209,93 @@ struct svc_world {
     size_t ncrows, crows_cap;
 };
 
-/* service.c */
-void svc_world_init_services(struct svc_world *w);
-void svc_world_fini_services(struct svc_world *w);
+/* Queues of visits linked through next. */
+static inline void q_push(struct visit **head, struct visit **tail, struct visit *v)
+{
+    v->next = NULL;
+    if (*tail)
+        (*tail)->next = v;
+    else
+        *head = v;
+    *tail = v;
+}
+
+static inline struct visit *q_pop(struct visit **head, struct visit **tail)
+{
+    struct visit *v = *head;
+    if (v) {
+        *head = v->next;
+        if (!*head)
+            *tail = NULL;
+        v->next = NULL;
+    }
+    return v;
+}
+
+/* world.c: the visit pool, exported spans, and run errors. */
+/* A fresh visit (zeroed where it matters); counts toward run.max_in_flight,
+ * beyond which the run stops as overloaded. */
+struct visit *svc_visit_new(struct svc_world *w);
+/* Returns v and the replied calls below it to the pool. */
+void svc_visit_free_tree(struct svc_world *w, struct visit *v);
+void svc_visit_pool_fini(struct svc_world *w);
+/* Appends a span of exported visit v over [from, to) (nothing if empty). */
+void span_add(struct svc_world *w, const struct visit *v, int kind, int64_t from, int64_t to);
+/* Converts a drawn time in seconds to nanoseconds. A value that is not a
+ * finite time within the run's range (MDL_TIME_MAX) stops the run with an
+ * error naming what drew it (what: e.g. "compute of service \"db\" (line
+ * 12)") and returns 0. */
+int64_t svc_time_ns(struct svc_world *w, double s, const char *what, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Stops the run with an error (the first one is kept). */
+void svc_fail(struct svc_world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* instance.c: instance lifecycle. */
+/* A new instance of s in state st (READY at time 0, else PENDING), reusing a
+ * stopped one if there is one (O(1)). */
+struct svc_instance *svc_instance_new(struct svc_service *s, enum inst_state st);
+/* Puts a requested instance on a host and boots it, or queues it for a slot. */
+void svc_instance_boot(struct svc_world *w, struct svc_instance *in);
+/* A draining instance stops once it holds nothing. */
+void svc_instance_maybe_stop(struct svc_instance *in);
+/* Starts or drains instances of service s so that those booting or ready
+ * number target (within the service's min and max). Returns the new target. */
+int svc_scale_to(struct svc_world *w, struct svc_service *s, int target);
+/* Instances of s requested but not yet ready (waiting for a host, booting
+ * or registering), and those plus the ready ones: what a target counts. */
+int svc_booting(const struct svc_service *s);
+int svc_live(const struct svc_service *s);
+/* Integrates the serving count of s up to now into its accumulators. */
+void svc_serving_mark(struct svc_service *s);
+/* Closes the books at `now`: CPU time of running bursts, and the time of
+ * instances still alive. */
+void svc_close_busy(struct svc_world *w, int64_t now);
+void svc_instances_fini(struct svc_service *s);
+/* Adds the part of [from, to) after warm-up to the service's busy time. */
+void svc_add_busy(struct svc_world *w, struct svc_service *s, int64_t from, int64_t to);
+
+/* balancer.c: requests reaching a service. */
 /* Sends request or call v (its class and bytes set) to service `to` from
  * zone from_zone, over the egress link of instance link (NULL: the client's,
  * never congested). */
 void svc_send(struct svc_world *w, struct visit *v, struct svc_service *to, int from_zone,
               struct svc_instance *link);
-/* Closes the books at `now`: CPU time of running bursts, and the time of
- * instances still alive. */
-void svc_close_busy(struct svc_world *w, int64_t now);
+/* Hands requests waiting at the balancer to instances with room. */
+void svc_dispatch_queued(struct svc_service *s);
+/* The instance v goes to, or NULL when none has room. */
+struct svc_instance *svc_lb_pick(struct svc_service *s);
+
+/* lwt.c: the schedulers. */
+/* Instance in takes request v (dispatched by the balancer). */
+void svc_accept(struct svc_instance *in, struct visit *v);
+/* v's reply (or refusal) travels back to its caller or the client. */
+void svc_reply_send(struct svc_world *w, struct visit *v, int64_t delay_ns);
+
+/* service.c: services and their statistics. */
+/* The local index of callee (a service index) at s, or -1 (O(log n)). */
+int svc_callee_local(const struct svc_service *s, int callee);
+void svc_world_init_services(struct svc_world *w);
+void svc_world_fini_services(struct svc_world *w);
 /* Closes the current time-series window at the current time, appending one
  * row per service, and opens the next. */
 void svc_window_flush(struct svc_world *w);
@@ -217,33 +305,14 @@ void svc_acc_reset(struct svc_world *w, int k);
 void svc_verdict(const struct svc_service *s, int k, int *kind, int *callee, double *wait);
 /* Adds running bursts and serving time up to now into accumulator k. */
 void svc_acc_close(struct svc_world *w, int k);
-/* Starts or drains instances of service s so that those booting or ready
- * number target (within the service's min and max). Returns the new target. */
-int svc_scale_to(struct svc_world *w, struct svc_service *s, int target);
-/* Instances of s requested but not yet ready (waiting for a host, booting
- * or registering), and those plus the ready ones: what a target counts. */
-int svc_booting(const struct svc_service *s);
-int svc_live(const struct svc_service *s);
 
 /* control.c: the policy loop. */
 void ctl_start(struct svc_world *w, const struct run_control *ctl);
 void ctl_stop(struct svc_world *w);
-/* A request reached service s, which has no instance at all. */
-void ctl_demand(struct svc_world *w, struct svc_service *s);
-
-/* Appends a span of exported visit v over [from, to) (nothing if empty). */
-void span_add(struct svc_world *w, const struct visit *v, int kind, int64_t from, int64_t to);
 
 /* net.c: one-way delay of a message of `bytes` from zone `from` to zone `to`,
  * leaving over instance link's egress link (NULL: an uncongested link). */
 int64_t net_delay_ns(struct svc_world *w, int from, int to, double bytes,
                      struct svc_instance *link);
-
-/* run.c */
-struct visit *run_visit_new(struct svc_world *w);
-/* Returns v and the replied calls below it to the pool. */
-void run_visit_free_tree(struct svc_world *w, struct visit *v);
-/* A root visit's reply reached the client. */
-void run_client_reply(struct svc_world *w, struct visit *v);
 
 #endif

@@ -16,47 +16,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHUNK 256
-
-struct visit_chunk {
-    struct visit_chunk *next;
-    struct visit v[CHUNK];
-};
-
-struct visit *run_visit_new(struct svc_world *w)
-{
-    if (!w->free_visits) {
-        struct visit_chunk *c = xmalloc(sizeof *c);
-        c->next = w->chunks;
-        w->chunks = c;
-        for (int i = 0; i < CHUNK; i++) {
-            c->v[i].next = w->free_visits;
-            w->free_visits = &c->v[i];
-        }
-    }
-    struct visit *v = w->free_visits;
-    w->free_visits = v->next;
-    memset(v, 0, sizeof *v);
-    return v;
-}
-
-void run_visit_free_tree(struct svc_world *w, struct visit *v)
-{
-    while (v->done_children) {
-        struct visit *c = v->done_children;
-        v->done_children = c->sibling;
-        run_visit_free_tree(w, c);
-    }
-    v->next = w->free_visits;
-    w->free_visits = v;
-}
-
 static void user_thinks(struct svc_world *w, uint32_t id);
 
-void run_client_reply(struct svc_world *w, struct visit *v)
+/* A root visit's reply reached the client: a completed request, or, if it
+ * was refused somewhere (maxqueue), a failed one. */
+static void client_reply(struct svc_world *w, struct visit *v)
 {
     struct sim_engine *eng = w->eng;
     int64_t lat = sim_now_ns(eng) - v->t_sent;
+    if (v->failed) {
+        for (int k = 0; k < NACC; k++)
+            w->cacc[k].failed++;
+        w->failed_requests += v->measured;
+        if (w->model->workload.kind == WL_CLOSED)
+            user_thinks(w, v->user);
+        svc_visit_free_tree(w, v);
+        return;
+    }
     for (int k = 0; k < NACC; k++) {
         w->cacc[k].completed++;
         wt_sketch_add(&w->cacc[k].lat, (uint64_t)lat);
@@ -70,27 +46,7 @@ void run_client_reply(struct svc_world *w, struct visit *v)
     }
     if (w->model->workload.kind == WL_CLOSED)
         user_thinks(w, v->user);
-    run_visit_free_tree(w, v);
-}
-
-void span_add(struct svc_world *w, const struct visit *v, int kind, int64_t from, int64_t to)
-{
-    if (!v->exported || (to <= from && kind != SPAN_VISIT))
-        return;
-    w->spans = xgrow(w->spans, &w->spans_cap, w->nspans + 1, sizeof *w->spans);
-    w->spans[w->nspans++] = (struct run_span){
-        .kind = kind,
-        .svc = v->svc->index,
-        .inst = v->inst ? v->inst->index : 0,
-        .ts = sim_ns_to_sec(from),
-        .dur = sim_ns_to_sec(to - from),
-        .req = v->req_id,
-        .visit = v->span_id,
-        .parent = v->parent ? v->parent->span_id : 0,
-        .cpu = sim_ns_to_sec((int64_t)v->wt.cpu),
-        .local_wait = sim_ns_to_sec((int64_t)v->wt.local_wait),
-        .call_time = sim_ns_to_sec((int64_t)v->wt.call_time),
-    };
+    svc_visit_free_tree(w, v);
 }
 
 /* A client sends a request of a class drawn by share. */
@@ -108,10 +64,10 @@ static void send_request(struct svc_world *w, uint32_t user)
         }
     }
     const struct wl_class *cls = &wl->classes[c];
-    struct visit *v = run_visit_new(w);
+    struct visit *v = svc_visit_new(w);
     v->req_id = ++w->next_req;
     v->measured = now >= w->warmup_ns;
-    v->cls = (uint16_t)c;
+    v->cls = (uint32_t)c;
     v->user = user;
     v->bytes =
         cls->size.kind == SIM_DIST_CONST ? cls->size.p1 : sim_dist_sample(&cls->size, w->rng_class);
@@ -151,7 +107,8 @@ static void user_sends(struct sim_engine *eng, void *arg)
 /* Closed loop: a user thinks, then sends its next request. */
 static void user_thinks(struct svc_world *w, uint32_t id)
 {
-    int64_t think = sim_sec_to_ns(sim_dist_sample(&w->model->workload.think, w->rng_think));
+    int64_t think = svc_time_ns(w, sim_dist_sample(&w->model->workload.think, w->rng_think),
+                                "workload think time");
     int64_t at = sim_now_ns(w->eng) + think;
     if (at <= sim_sec_to_ns(w->model->run.duration))
         sim_schedule(w->eng, at, user_sends, &w->users[id]);
@@ -196,7 +153,7 @@ static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_
     const struct mdl_model *m = w->model;
     int64_t end = sim_now_ns(w->eng);
     double measured = sim_ns_to_sec(end > w->warmup_ns ? end - w->warmup_ns : 0);
-    static const char *const reasons[] = {"idle", "time", "events", "requests"};
+    static const char *const reasons[] = {"idle", "time", "events", "requests", "interrupted"};
     out->seed = sim_seed(w->eng);
     out->model = m->source;
     out->stop_reason = reasons[why];
@@ -205,6 +162,7 @@ static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_
     out->events = sim_events_run(w->eng);
     out->sent = w->sent;
     out->completed = w->completed;
+    out->failed = w->failed_requests;
     if (w->nlat) {
         gsl_sort(w->lat, 1, w->nlat);
         out->lat_mean = gsl_stats_mean(w->lat, 1, w->nlat);
@@ -230,21 +188,28 @@ static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_
         o->scale_ups = s->st.scale_ups;
         svc_verdict(s, ACC_RUN, &o->verdict, &o->verdict_callee, &o->verdict_wait);
         o->scale_downs = s->st.scale_downs;
+        o->dropped = s->st.dropped;
         o->utilization = s->st.serve_seconds > 0 ? s->st.busy / s->st.serve_seconds : NAN;
     }
-    for (size_t i = 0; i < w->nsvcs * w->nsvcs; i++)
-        out->nedges += w->edges[i].calls > 0;
+    /* Edges in (caller, callee) index order. */
+    for (size_t i = 0; i < w->nsvcs; i++)
+        for (int j = 0; j < w->svcs[i].ncallees; j++)
+            out->nedges += w->svcs[i].edges[j].calls > 0;
     out->edges = xcalloc(out->nedges ? out->nedges : 1, sizeof *out->edges);
     size_t k = 0;
-    for (size_t i = 0; i < w->nsvcs * w->nsvcs; i++) {
-        if (!w->edges[i].calls)
-            continue;
-        struct run_edge_summary *e = &out->edges[k++];
-        e->caller = w->svcs[i / w->nsvcs].def->name;
-        e->callee = w->svcs[i % w->nsvcs].def->name;
-        e->calls = w->edges[i].calls;
-        e->network_wait = w->edges[i].network_wait / (double)e->calls;
-        e->remote_wait = w->edges[i].remote_wait / (double)e->calls;
+    for (size_t i = 0; i < w->nsvcs; i++) {
+        const struct svc_service *s = &w->svcs[i];
+        for (int j = 0; j < s->ncallees; j++) {
+            const struct edge_stats *es = &s->edges[s->callee_sorted_local[j]];
+            if (!es->calls)
+                continue;
+            struct run_edge_summary *e = &out->edges[k++];
+            e->caller = s->def->name;
+            e->callee = w->svcs[s->callee_sorted[j]].def->name;
+            e->calls = es->calls;
+            e->network_wait = es->network_wait / (double)e->calls;
+            e->remote_wait = es->remote_wait / (double)e->calls;
+        }
     }
 }
 
@@ -268,7 +233,7 @@ int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_con
     w.rng_class = sim_stream(w.eng, "workload/class");
     w.rng_think = sim_stream(w.eng, "workload/think");
     svc_world_init_services(&w);
-    w.edges = xcalloc(w.nsvcs * w.nsvcs, sizeof *w.edges);
+    w.on_client_reply = client_reply;
     for (size_t i = 0; i < w.nsvcs; i++) {
         const struct mdl_service *def = w.svcs[i].def;
         for (size_t k = 0; k < def->nscale; k++) {
@@ -302,8 +267,22 @@ int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_con
         .warmup_ns = w.warmup_ns,
         .on_warmup = warmup_ends,
         .warmup_arg = &w,
+        .interrupt = ctl ? ctl->interrupt : NULL,
     };
     enum sim_stop_reason why = sim_run(w.eng, &opts);
+    if (w.failed) {
+        out->error = w.diag;
+        sim_engine_destroy(w.eng);
+        ctl_stop(&w);
+        svc_world_fini_services(&w);
+        svc_visit_pool_fini(&w);
+        free(w.lat);
+        free(w.users);
+        free(w.rows);
+        free(w.crows);
+        free(w.spans);
+        return SIM_ERANGE;
+    }
     svc_window_flush(&w); /* the last, partial window */
     svc_close_busy(&w, sim_now_ns(w.eng));
     summarise(&w, why, out);
@@ -317,12 +296,7 @@ int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_con
     sim_engine_destroy(w.eng);
     ctl_stop(&w);
     svc_world_fini_services(&w);
-    while (w.chunks) {
-        struct visit_chunk *c = w.chunks;
-        w.chunks = c->next;
-        free(c);
-    }
-    free(w.edges);
+    svc_visit_pool_fini(&w);
     free(w.lat);
     free(w.users);
     return 0;

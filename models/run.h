@@ -10,6 +10,7 @@
 #include "models/model.h"
 #include "models/view.h"
 
+#include <signal.h>
 #include <stdint.h>
 
 /* SPEC RG elasticity metrics (models/elastic.h), in %, jitter per minute. */
@@ -34,6 +35,7 @@ struct run_svc_summary {
     double utilization;              /* busy CPU time / instance time */
     double instance_seconds;         /* summed over instances, measured period */
     uint64_t scale_ups, scale_downs; /* changes made by the controller */
+    uint64_t dropped;                /* measured requests refused at maxqueue */
     int verdict;                     /* the tracing core's verdict over the measured period */
     int verdict_callee;              /* LINK/DELEGATE: a service index; else -1 */
     double verdict_wait;             /* s */
@@ -54,9 +56,10 @@ struct run_window_row {
     int svc;                      /* index into svcs */
     int ready, booting, draining; /* instances at the window's end */
     double serving;               /* mean instances ready or draining over the window */
-    int demand;                   /* instances the offered load needs (models/elastic.h) */
+    double demand;                /* instances the offered load needs (models/elastic.h);
+                                     a whole number, possibly beyond INT_MAX */
     double utilization;           /* busy / serving time in the window */
-    uint64_t arrivals, completions;
+    uint64_t arrivals, completions, drops;
     double p50, p95, p99; /* of the service's total per visit, s */
     double cpu, local_wait, call_time, network_wait, remote_wait; /* means, s */
     int verdict;        /* the tracing core's window verdict (enum wt_verdict) */
@@ -77,18 +80,19 @@ struct run_span {
 /* The client's view over one time window. */
 struct run_client_row {
     double t_start, t_end;
-    uint64_t sent, completed;
+    uint64_t sent, completed, failed;
     double p50, p95, p99; /* latency of requests completed in the window, s */
 };
 
 struct run_summary {
     uint64_t seed;
     const char *model;
-    const char *stop_reason; /* "time", "requests", "events", "idle" */
+    const char *stop_reason; /* "time", "requests", "events", "idle", "interrupted" */
     double sim_seconds;      /* simulated time at the end */
     double measured_seconds; /* end - warm-up */
     uint64_t events;
     uint64_t sent, completed;                   /* measured requests */
+    uint64_t failed;                            /* measured requests refused somewhere */
     double lat_mean, lat_p50, lat_p95, lat_p99; /* client-observed, s */
     struct run_svc_summary *svcs;
     size_t nsvcs;
@@ -108,6 +112,7 @@ struct run_summary {
      * demand everywhere, and until the p95 stays within the SLO; NaN: never
      * or not a step. */
     double step_to_scale_out, step_to_slo_recovery;
+    struct sim_diag error; /* why the run failed (run_model() < 0) */
 };
 
 /* A controller the run consults: every period it gets a view and returns
@@ -123,10 +128,15 @@ struct run_control {
      * run's end and the events so far (for a progress line). */
     void (*progress)(void *pctx, double now, double end, uint64_t events);
     void *pctx;
+    /* Optional: non-zero (set by a signal handler) stops the run after the
+     * current event; the summary then says "interrupted". */
+    const volatile sig_atomic_t *interrupt;
 };
 
 /* Runs m with the given seed to its stop condition and fills out.
- * Returns 0, or a negative code from sim/err.h. */
+ * Returns 0, or SIM_ERANGE when the run failed (a drawn time out of range,
+ * overload past run.max_in_flight): out->error says why, nothing else in
+ * out is set, and run_summary_fini() is still safe. */
 int run_model(const struct mdl_model *m, uint64_t seed, struct run_summary *out);
 /* The same under a controller (ctl may be NULL). */
 int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_control *ctl,

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Results: JSON summaries (later: CSV series, Graphviz, plots, traces).
-libuksim_la_SOURCES += %reldir%/summary.c %reldir%/summary.h %reldir%/trace.c %reldir%/trace.h \
+libuksim_la_SOURCES += %reldir%/files.c %reldir%/files.h %reldir%/summary.c %reldir%/summary.h %reldir%/trace.c %reldir%/trace.h \
 	%reldir%/plots.c %reldir%/plots.h \
 	%reldir%/timeseries.c %reldir%/timeseries.h
 

@@ -13,10 +13,12 @@
 
 #include <stdbool.h>
 
-/* Writes the scripts; renders them if gnuplot is found (*rendered says
- * whether it was). slo_p95 (s, 0: none) draws the target. Returns 0 or
- * SIM_EIO with d. */
-int out_plots_write(const struct run_summary *s, const char *dir, double slo_p95, bool *rendered,
-                    struct sim_diag *d);
+/* Writes the scripts and their data (CSV with a header row); renders them if
+ * gnuplot is found (*rendered says whether it was). slo_p95 (s, 0: none)
+ * draws the target; quiet silences gnuplot's own messages. Returns 0, or
+ * SIM_EIO with d when a file cannot be written, gnuplot exits non-zero, or an
+ * image it should have drawn is empty. */
+int out_plots_write(const struct run_summary *s, const char *dir, double slo_p95, bool quiet,
+                    bool *rendered, struct sim_diag *d);
 
 #endif

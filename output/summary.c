@@ -32,57 +32,6 @@ static json_t *elasticity(const struct run_elasticity *e)
     return o;
 }
 
-int out_make_dirs(const char *path)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return ENAMETOOLONG;
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return errno;
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-        return errno;
-    struct stat st;
-    if (stat(buf, &st) != 0)
-        return errno;
-    return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
-}
-
-int out_write_atomic(const char *path, const char *text, struct sim_diag *d)
-{
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 32);
-    if (!tmp)
-        return sim_diag_set(d, SIM_EIO, path, 0, "out of memory");
-    snprintf(tmp, n + 32, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        int e = errno;
-        free(tmp);
-        return sim_diag_set(d, SIM_EIO, path, 0, "cannot write: %s", strerror(e));
-    }
-    size_t len = strlen(text);
-    bool ok = fwrite(text, 1, len, f) == len;
-    ok = (fflush(f) == 0) && ok;
-    ok = (fsync(fileno(f)) == 0 || errno == EINVAL) && ok;
-    int e = errno;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        if (ok)
-            e = errno;
-        unlink(tmp);
-        free(tmp);
-        return sim_diag_set(d, SIM_EIO, path, 0, "cannot write: %s", strerror(e));
-    }
-    free(tmp);
-    return 0;
-}
-
 int out_summary_write(const struct run_summary *s, double wall_seconds, const char *path,
                       struct sim_diag *d)
 {

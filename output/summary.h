@@ -6,6 +6,7 @@
 #define OUTPUT_SUMMARY_H
 
 #include "models/run.h"
+#include "output/files.h"
 #include "sim/err.h"
 
 #include <stdbool.h>
@@ -14,13 +15,5 @@
  * Returns 0 or SIM_EIO with the reason in d. */
 int out_summary_write(const struct run_summary *s, double wall_seconds, const char *path,
                       struct sim_diag *d);
-
-/* mkdir -p: creates path and its missing parents. Returns 0 or an errno
- * value (ENOTDIR if path exists and is not a directory). */
-int out_make_dirs(const char *path);
-
-/* Writes text to path atomically (temporary file in the same directory, then
- * rename). Returns 0 or SIM_EIO with the reason in d. */
-int out_write_atomic(const char *path, const char *text, struct sim_diag *d);
 
 #endif

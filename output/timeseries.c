@@ -39,7 +39,7 @@ int out_timeseries_write(const struct run_summary *s, const char *dir, struct si
             "blames\n");
     for (size_t i = 0; i < s->nrows; i++) {
         const struct run_window_row *r = &s->rows[i];
-        sim_buf_printf(&b, "%.9g,%.9g,%s,%d,%d,%d,%.9g,%d", r->t_start, r->t_end,
+        sim_buf_printf(&b, "%.9g,%.9g,%s,%d,%d,%d,%.9g,%.17g", r->t_start, r->t_end,
                        s->svcs[r->svc].name, r->ready, r->booting, r->draining, r->serving,
                        r->demand);
         num(&b, r->utilization);

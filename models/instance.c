@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT */
+/* models/instance.c: the life of service instances: requested (waiting for
+ * a host slot if the pool is full), booting, registering with the balancer
+ * (discovery), ready, draining, stopped. Instance-seconds count from the
+ * request for a slot to the stop; serving time from ready to stop. Counts
+ * by state are kept exactly, so a service's live count is O(1); stopped
+ * instances are reused from a free list, so creating one is O(1). */
+#include "models/models_int.h"
+
+#include "sim/units.h"
+#include "sim/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int svc_booting(const struct svc_service *s)
+{
+    return s->count[INST_PENDING] + s->count[INST_BOOTING] + s->count[INST_REGISTERING];
+}
+
+int svc_live(const struct svc_service *s)
+{
+    return svc_booting(s) + s->count[INST_READY];
+}
+
+/* Adds the part of [from, to) after warm-up, in seconds. */
+static double after_warmup(const struct svc_world *w, int64_t from, int64_t to)
+{
+    if (from < w->warmup_ns)
+        from = w->warmup_ns;
+    return to > from ? sim_ns_to_sec(to - from) : 0.0;
+}
+
+static int serving(const struct svc_service *s)
+{
+    return s->count[INST_READY] + s->count[INST_DRAINING];
+}
+
+void svc_serving_mark(struct svc_service *s)
+{
+    int64_t now = sim_now_ns(s->world->eng);
+    double add = serving(s) * sim_ns_to_sec(now - s->serving_mark);
+    for (int k = 0; k < NACC; k++)
+        s->acc[k].serving += add;
+    s->serving_mark = now;
+}
+
+static void ready_add(struct svc_instance *in)
+{
+    struct svc_service *s = in->svc;
+    s->ready = xgrow(s->ready, &s->ready_cap, (size_t)s->nready + 1, sizeof *s->ready);
+    in->ready_pos = s->nready;
+    s->ready[s->nready++] = in;
+}
+
+static void ready_remove(struct svc_instance *in)
+{
+    struct svc_service *s = in->svc;
+    struct svc_instance *last = s->ready[--s->nready];
+    s->ready[in->ready_pos] = last;
+    last->ready_pos = in->ready_pos;
+}
+
+static void set_state(struct svc_instance *in, enum inst_state st)
+{
+    svc_serving_mark(in->svc);
+    if (in->state == INST_READY)
+        ready_remove(in);
+    in->svc->count[in->state]--;
+    in->svc->count[st]++;
+    in->state = st;
+    if (st == INST_READY)
+        ready_add(in);
+    if (st == INST_STOPPED) {
+        in->next_stopped = in->svc->stopped;
+        in->svc->stopped = in;
+    }
+}
+
+struct svc_instance *svc_instance_new(struct svc_service *s, enum inst_state st)
+{
+    struct svc_instance *in = s->stopped;
+    if (in) {
+        s->stopped = in->next_stopped;
+        int index = in->index;
+        s->count[INST_STOPPED]--;
+        memset(in, 0, sizeof *in);
+        in->index = index;
+    } else {
+        if (s->ninst == s->inst_cap) {
+            s->inst_cap = s->inst_cap ? 2 * s->inst_cap : 4;
+            s->inst = xrealloc(s->inst, (size_t)s->inst_cap * sizeof *s->inst);
+        }
+        in = xcalloc(1, sizeof *in);
+        in->index = s->ninst;
+        s->inst[s->ninst++] = in;
+    }
+    int64_t now = sim_now_ns(s->world->eng);
+    svc_serving_mark(s);
+    in->svc = s;
+    in->state = st;
+    in->since = now;
+    in->serving_since = now;
+    s->count[st]++;
+    if (st == INST_READY)
+        ready_add(in);
+    return in;
+}
+
+static void instance_ready(struct sim_engine *eng, void *arg)
+{
+    struct svc_instance *in = arg;
+    if (in->state != INST_REGISTERING)
+        return; /* drained before it was known */
+    set_state(in, INST_READY);
+    in->serving_since = sim_now_ns(eng);
+    svc_dispatch_queued(in->svc);
+}
+
+static void instance_booted(struct sim_engine *eng, void *arg)
+{
+    struct svc_instance *in = arg;
+    (void)eng;
+    if (in->state != INST_BOOTING)
+        return;
+    set_state(in, INST_REGISTERING);
+    sim_schedule_in(in->svc->world->eng, in->svc->discovery_ns, instance_ready, in);
+}
+
+/* Appends in to the world's FIFO of instances waiting for a host slot. */
+static void pending_push(struct svc_world *w, struct svc_instance *in)
+{
+    if (w->npending == w->pending_cap) {
+        size_t cap = w->pending_cap ? 2 * w->pending_cap : 16;
+        struct svc_instance **r = xmalloc(cap * sizeof *r);
+        for (size_t i = 0; i < w->npending; i++)
+            r[i] = w->pending[(w->pending_head + i) % w->pending_cap];
+        free(w->pending);
+        w->pending = r;
+        w->pending_head = 0;
+        w->pending_cap = cap;
+    }
+    w->pending[(w->pending_head + w->npending++) % w->pending_cap] = in;
+}
+
+void svc_instance_boot(struct svc_world *w, struct svc_instance *in)
+{
+    if (w->host_free == 0) {
+        if (in->state != INST_PENDING)
+            set_state(in, INST_PENDING);
+        pending_push(w, in);
+        return;
+    }
+    if (w->host_free > 0)
+        w->host_free--;
+    int64_t now = sim_now_ns(w->eng);
+    set_state(in, INST_BOOTING);
+    in->since = now;
+    in->serving_since = now;
+    const struct svc_service *s = in->svc;
+    double boot = sim_dist_sample(&s->def->boot, s->rng_boot);
+    int64_t d =
+        svc_time_ns(w, boot, "boot of service \"%s\" (line %d)", s->def->name, s->def->line);
+    sim_schedule_in(w->eng, d, instance_booted, in);
+}
+
+static void instance_stop(struct svc_instance *in)
+{
+    struct svc_world *w = in->svc->world;
+    int64_t now = sim_now_ns(w->eng);
+    bool had_slot = in->state != INST_PENDING;
+    if (had_slot) {
+        in->svc->st.inst_seconds += after_warmup(w, in->since, now);
+        in->svc->st.serve_seconds += after_warmup(w, in->serving_since, now);
+    }
+    set_state(in, INST_STOPPED);
+    if (!had_slot || w->host_free < 0)
+        return;
+    w->host_free++;
+    /* The slot goes to the oldest instance still waiting for one. */
+    while (w->npending) {
+        struct svc_instance *next = w->pending[w->pending_head];
+        w->pending_head = (w->pending_head + 1) % w->pending_cap;
+        w->npending--;
+        if (next->state == INST_PENDING) {
+            svc_instance_boot(w, next);
+            break;
+        }
+    }
+}
+
+void svc_instance_maybe_stop(struct svc_instance *in)
+{
+    if (in->state == INST_DRAINING && in->outstanding == 0 && !in->running && !in->ring_head &&
+        !in->yq_head && !in->rq_head)
+        instance_stop(in);
+}
+
+int svc_scale_to(struct svc_world *w, struct svc_service *s, int target)
+{
+    if (target < s->def->min)
+        target = s->def->min;
+    if (target > s->def->max)
+        target = s->def->max;
+    int live = svc_live(s);
+    for (; live < target; live++)
+        svc_instance_boot(w, svc_instance_new(s, INST_PENDING));
+    for (; live > target; live--) {
+        /* Cancel a waiting or booting instance first (the newest), else
+         * drain the least loaded ready one. */
+        struct svc_instance *victim = NULL;
+        for (int k = s->ninst - 1; k >= 0 && s->count[INST_PENDING] && !victim; k--)
+            if (s->inst[k]->state == INST_PENDING)
+                victim = s->inst[k];
+        for (int k = s->ninst - 1; k >= 0 && svc_booting(s) > 0 && !victim; k--)
+            if (s->inst[k]->state == INST_BOOTING || s->inst[k]->state == INST_REGISTERING)
+                victim = s->inst[k];
+        for (int k = s->ninst - 1; k >= 0 && !(victim && victim->state != INST_READY); k--) {
+            struct svc_instance *in = s->inst[k];
+            if (in->state == INST_READY && (!victim || in->outstanding < victim->outstanding))
+                victim = in;
+        }
+        if (victim->state == INST_READY) {
+            set_state(victim, INST_DRAINING);
+            svc_instance_maybe_stop(victim);
+        } else {
+            /* Never served: it costs its boot time only. */
+            victim->serving_since = sim_now_ns(w->eng);
+            instance_stop(victim);
+        }
+    }
+    return target;
+}
+
+void svc_add_busy(struct svc_world *w, struct svc_service *s, int64_t from, int64_t to)
+{
+    for (int k = 0; k < NACC; k++) {
+        int64_t start = w->cacc[k].start, wf = from < start ? start : from;
+        if (to > wf)
+            s->acc[k].busy += sim_ns_to_sec(to - wf);
+    }
+    if (from < w->warmup_ns)
+        from = w->warmup_ns;
+    if (to > from)
+        s->st.busy += sim_ns_to_sec(to - from);
+}
+
+void svc_close_busy(struct svc_world *w, int64_t now)
+{
+    for (size_t i = 0; i < w->nsvcs; i++) {
+        struct svc_service *s = &w->svcs[i];
+        for (int k = 0; k < s->ninst; k++) {
+            struct svc_instance *in = s->inst[k];
+            if (in->running)
+                svc_add_busy(w, s, in->run_start, now);
+            if (in->state == INST_STOPPED)
+                continue;
+            s->st.inst_seconds += after_warmup(w, in->since, now);
+            if (in->state == INST_READY || in->state == INST_DRAINING)
+                s->st.serve_seconds += after_warmup(w, in->serving_since, now);
+        }
+    }
+}
+
+void svc_instances_fini(struct svc_service *s)
+{
+    for (int k = 0; k < s->ninst; k++)
+        free(s->inst[k]);
+    free(s->inst);
+    free(s->ready);
+}

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+/* output/files.c: see output/files.h. Temporary names are short
+ * (".uksim-<pid>-<n>") so that they fit wherever the final name fits. */
+#define _XOPEN_SOURCE 700
+#include "output/files.h"
+
+#include "sim/strbuf.h"
+#include "sim/xalloc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static unsigned long tmp_counter;
+
+int out_make_dirs(const char *path)
+{
+    char *buf = xstrdup(path);
+    int rc = 0;
+    for (char *p = buf + 1; *p && !rc; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            rc = errno;
+        *p = '/';
+    }
+    if (!rc && mkdir(buf, 0777) != 0 && errno != EEXIST)
+        rc = errno;
+    struct stat st;
+    if (!rc && stat(buf, &st) != 0)
+        rc = errno;
+    if (!rc && !S_ISDIR(st.st_mode))
+        rc = ENOTDIR;
+    free(buf);
+    return rc;
+}
+
+/* The directory part of path ("." if none), and a temporary name in it. */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return xstrdup(".");
+    if (slash == path)
+        return xstrdup("/");
+    return xstrndup(path, (size_t)(slash - path));
+}
+
+static char *tmp_name(const char *dir, const char *kind)
+{
+    struct sim_buf b = {0};
+    sim_buf_printf(&b, "%s/.uksim-%s-%ld-%lu", dir, kind, (long)getpid(), ++tmp_counter);
+    return b.p;
+}
+
+/* Writes all of text to fd. Returns 0 or an errno value. */
+static int write_all(int fd, const char *text, size_t len)
+{
+    while (len) {
+        ssize_t k = write(fd, text, len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return errno;
+        if (k == 0)
+            return EIO;
+        text += k;
+        len -= (size_t)k;
+    }
+    return 0;
+}
+
+static int fail_io(struct sim_diag *d, const char *path, int e)
+{
+    return sim_diag_set(d, SIM_EIO, path, 0, "cannot write: %s", strerror(e));
+}
+
+/* Writes into an existing file that is not a regular one (a device, a
+ * FIFO), as a shell redirection would: never replaced, never created. */
+static int write_through(const char *path, const char *text, struct sim_diag *d)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return fail_io(d, path, errno);
+    int e = write_all(fd, text, strlen(text));
+    if (close(fd) != 0 && !e)
+        e = errno;
+    return e ? fail_io(d, path, e) : 0;
+}
+
+int out_write_atomic(const char *path, const char *text, struct sim_diag *d)
+{
+    if (strcmp(path, "-") == 0) {
+        fputs(text, stdout);
+        return out_stdout_check(d);
+    }
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        /* Follow the link: write what it points to (and keep the link). */
+        char *real = realpath(path, NULL);
+        if (!real) {
+            /* A dangling link: create its target through it. */
+            if (stat(path, &st) != 0 && errno == ENOENT) {
+                int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+                if (fd < 0)
+                    return fail_io(d, path, errno);
+                int e = write_all(fd, text, strlen(text));
+                if (close(fd) != 0 && !e)
+                    e = errno;
+                return e ? fail_io(d, path, e) : 0;
+            }
+            return fail_io(d, path, errno);
+        }
+        int rc = out_write_atomic(real, text, d);
+        free(real);
+        return rc;
+    }
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode))
+            return sim_diag_set(d, SIM_EIO, path, 0, "cannot write: it is a directory");
+        return write_through(path, text, d);
+    }
+    char *dir = dir_of(path);
+    char *tmp = tmp_name(dir, "tmp");
+    free(dir);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        return fail_io(d, path, e);
+    }
+    int e = write_all(fd, text, strlen(text));
+    if (!e && fsync(fd) != 0 && errno != EINVAL)
+        e = errno;
+    if (close(fd) != 0 && !e)
+        e = errno;
+    if (!e && rename(tmp, path) != 0)
+        e = errno;
+    if (e)
+        unlink(tmp);
+    free(tmp);
+    return e ? fail_io(d, path, e) : 0;
+}
+
+int out_stdout_check(struct sim_diag *d)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        int e = errno ? errno : EIO;
+        clearerr(stdout);
+        return sim_diag_set(d, SIM_EIO, "standard output", 0, "cannot write: %s", strerror(e));
+    }
+    return 0;
+}
+
+static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path) != 0 ? errno : 0;
+}
+
+int out_remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : errno;
+    return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* True if dir holds uksim results, or nothing at all. */
+static bool replaceable(const char *dir)
+{
+    struct sim_buf b = {0};
+    sim_buf_printf(&b, "%s/summary.json", dir);
+    struct stat st;
+    bool ok = lstat(b.p, &st) == 0 && S_ISREG(st.st_mode);
+    free(b.p);
+    if (ok)
+        return true;
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return false;
+    bool empty = true;
+    struct dirent *e;
+    while (empty && (e = readdir(dp)))
+        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    closedir(dp);
+    return empty;
+}
+
+int out_stage_begin(struct out_stage *st, const char *dir, struct sim_diag *d)
+{
+    memset(st, 0, sizeof *st);
+    struct stat sb;
+    char *real = NULL;
+    if (lstat(dir, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+        real = realpath(dir, NULL);
+        if (!real || stat(real, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            free(real);
+            return sim_diag_set(d, SIM_EIO, dir, 0,
+                                "cannot write results: a symbolic link to no directory");
+        }
+    }
+    const char *target = real ? real : dir;
+    if (lstat(target, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode)) {
+            free(real);
+            return sim_diag_set(d, SIM_EIO, dir, 0,
+                                "cannot write results: it exists and is not a directory");
+        }
+        if (!replaceable(target)) {
+            free(real);
+            return sim_diag_set(d, SIM_EIO, dir, 0,
+                                "cannot write results: the directory holds files that are not "
+                                "uksim results (no summary.json); choose another -o");
+        }
+        st->exists = true;
+    } else if (errno != ENOENT) {
+        int e = errno;
+        free(real);
+        return sim_diag_set(d, SIM_EIO, dir, 0, "cannot write results: %s", strerror(e));
+    }
+    st->dir = real ? real : xstrdup(dir);
+    /* Strip trailing slashes so that the parent is the parent. */
+    size_t n = strlen(st->dir);
+    while (n > 1 && st->dir[n - 1] == '/')
+        st->dir[--n] = '\0';
+    char *parent = dir_of(st->dir);
+    int e = out_make_dirs(parent);
+    if (e) {
+        int rc = sim_diag_set(d, SIM_EIO, parent, 0, "cannot create directory: %s", strerror(e));
+        free(parent);
+        free(st->dir);
+        st->dir = NULL;
+        return rc;
+    }
+    st->tmp = tmp_name(parent, "run");
+    free(parent);
+    if (mkdir(st->tmp, 0777) != 0) {
+        int rc = sim_diag_set(d, SIM_EIO, st->dir, 0, "cannot create a directory beside it: %s",
+                              strerror(errno));
+        free(st->tmp);
+        free(st->dir);
+        memset(st, 0, sizeof *st);
+        return rc;
+    }
+    return 0;
+}
+
+int out_stage_commit(struct out_stage *st, struct sim_diag *d)
+{
+    int rc = 0;
+    char *old = NULL;
+    if (st->exists) {
+        char *parent = dir_of(st->dir);
+        old = tmp_name(parent, "old");
+        free(parent);
+        if (rename(st->dir, old) != 0 && errno != ENOENT) {
+            rc = sim_diag_set(d, SIM_EIO, st->dir, 0, "cannot replace: %s", strerror(errno));
+            free(old);
+            out_stage_abort(st);
+            return rc;
+        }
+    }
+    if (rename(st->tmp, st->dir) != 0) {
+        rc = sim_diag_set(d, SIM_EIO, st->dir, 0, "cannot write results: %s", strerror(errno));
+        if (old)
+            rename(old, st->dir); /* put the old results back */
+        free(old);
+        out_stage_abort(st);
+        return rc;
+    }
+    if (old) {
+        out_remove_tree(old);
+        free(old);
+    }
+    free(st->tmp);
+    free(st->dir);
+    memset(st, 0, sizeof *st);
+    return 0;
+}
+
+void out_stage_abort(struct out_stage *st)
+{
+    if (st->tmp)
+        out_remove_tree(st->tmp);
+    free(st->tmp);
+    free(st->dir);
+    memset(st, 0, sizeof *st);
+}
