@@ -27,9 +27,9 @@ static double per_s(uint64_t n, double secs)
     return secs > 0 ? (double)n / secs : NAN;
 }
 
-static double ns_mean(const struct wt_sketch *k)
+static double ns_mean(const struct wt_stat *k)
 {
-    return k->n ? wt_sketch_mean(k) * 1e-9 : NAN;
+    return k->n ? wt_stat_mean(k) * 1e-9 : NAN;
 }
 
 /* Builds the view of the period that started at c->period_start. */
@@ -61,7 +61,7 @@ static void build_view(struct svc_world *w, struct control *c, struct pol_view *
             .arrival_rate = per_s(a->arrivals, secs),
             .completion_rate = per_s(a->completions, secs),
             .cpu = ns_mean(&a->win.cpu),
-            .latency_mean = ns_mean(&a->win.total),
+            .latency_mean = a->win.total.n ? wt_sketch_mean(&a->win.total) * 1e-9 : NAN,
             .latency_p95 = a->win.total.n ? wt_sketch_quantile(&a->win.total, 0.95) * 1e-9 : NAN,
             .local_wait = ns_mean(&a->win.local_wait),
             .ncallees = s->ncallees,

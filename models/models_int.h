@@ -175,7 +175,8 @@ struct svc_world {
     struct visit *free_visits;
     struct visit_chunk *chunks; /* every visit ever allocated */
     uint64_t next_req;
-    uint64_t live_visits; /* visits in flight, for run.max_in_flight */
+    uint64_t live_visits;   /* visits in flight, for run.max_in_flight */
+    uint64_t live_requests; /* client requests not yet answered */
     bool failed;          /* the run stopped on an error, in diag */
     struct sim_diag diag;
     int64_t warmup_ns;

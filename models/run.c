@@ -24,6 +24,7 @@ static void client_reply(struct svc_world *w, struct visit *v)
 {
     struct sim_engine *eng = w->eng;
     int64_t lat = sim_now_ns(eng) - v->t_sent;
+    w->live_requests--;
     if (v->failed) {
         for (int k = 0; k < NACC; k++)
             w->cacc[k].failed++;
@@ -66,6 +67,7 @@ static void send_request(struct svc_world *w, uint32_t user)
     const struct wl_class *cls = &wl->classes[c];
     struct visit *v = svc_visit_new(w);
     v->req_id = ++w->next_req;
+    w->live_requests++;
     v->measured = now >= w->warmup_ns;
     v->cls = (uint32_t)c;
     v->user = user;

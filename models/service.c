@@ -159,7 +159,7 @@ static double mean_calls(const struct svc_acc *a, int ncallees, int remote)
 {
     uint64_t n = 0, sum = 0;
     for (int i = 0; i < ncallees; i++) {
-        const struct wt_sketch *k = remote ? &a->callees[i].remote_wait : &a->callees[i].net_wait;
+        const struct wt_stat *k = remote ? &a->callees[i].remote_wait : &a->callees[i].net_wait;
         n += k->n;
         sum += k->sum;
     }
@@ -171,9 +171,9 @@ static double q_or_nan(const struct wt_sketch *k, double q)
     return k->n ? wt_sketch_quantile(k, q) * 1e-9 : NAN;
 }
 
-static double mean_or_nan(const struct wt_sketch *k)
+static double mean_or_nan(const struct wt_stat *k)
 {
-    return k->n ? wt_sketch_mean(k) * 1e-9 : NAN;
+    return k->n ? wt_stat_mean(k) * 1e-9 : NAN;
 }
 
 void svc_verdict(const struct svc_service *s, int k, int *kind, int *callee, double *wait)

@@ -54,17 +54,21 @@ static void overloaded(struct svc_world *w)
 {
     const struct client_acc *c = &w->cacc[ACC_SERIES];
     double dt = sim_ns_to_sec(sim_now_ns(w->eng) - c->start);
+    char rates[200] = "";
     if (dt > 0 && c->completed > 0)
-        svc_fail(w,
-                 "overloaded: %llu requests and calls in flight (run.max_in_flight); in the "
-                 "current window %.4g requests/s arrived and %.4g/s completed (%.3gx)",
-                 (unsigned long long)w->live_visits, (double)c->sent / dt,
-                 (double)c->completed / dt, (double)c->sent / (double)c->completed);
-    else
-        svc_fail(w,
-                 "overloaded: %llu requests and calls in flight (run.max_in_flight), and %s "
-                 "completed in the current window",
-                 (unsigned long long)w->live_visits, c->completed ? "few" : "none");
+        snprintf(rates, sizeof rates,
+                 "; in the current window %.4g requests/s arrived and %.4g/s completed (%.3gx)",
+                 (double)c->sent / dt, (double)c->completed / dt,
+                 (double)c->sent / (double)c->completed);
+    else if (dt > 0)
+        snprintf(rates, sizeof rates,
+                 "; in the current window %.4g requests/s arrived and none completed",
+                 (double)c->sent / dt);
+    svc_fail(w,
+             "overloaded: %llu requests and calls in flight (run.max_in_flight = %llu), "
+             "from %llu client requests not yet answered%s",
+             (unsigned long long)w->live_visits, (unsigned long long)w->model->run.max_in_flight,
+             (unsigned long long)w->live_requests, rates);
 }
 
 struct visit *svc_visit_new(struct svc_world *w)

@@ -150,6 +150,19 @@ int out_write_atomic(const char *path, const char *text, struct sim_diag *d)
     return e ? fail_io(d, path, e) : 0;
 }
 
+int out_write_new(const char *path, const char *text, struct sim_diag *d)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return fail_io(d, path, errno);
+    int e = write_all(fd, text, strlen(text));
+    if (close(fd) != 0 && !e)
+        e = errno;
+    if (e)
+        unlink(path);
+    return e ? fail_io(d, path, e) : 0;
+}
+
 int out_stdout_check(struct sim_diag *d)
 {
     if (fflush(stdout) != 0 || ferror(stdout)) {

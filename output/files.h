@@ -27,6 +27,11 @@ int out_make_dirs(const char *path);
  * reason in d. */
 int out_write_atomic(const char *path, const char *text, struct sim_diag *d);
 
+/* Creates path, which must not exist yet, with text: for files inside a
+ * staging directory, which is renamed into place as a whole. Returns 0 or
+ * SIM_EIO with d (and nothing is left at path). */
+int out_write_new(const char *path, const char *text, struct sim_diag *d);
+
 /* Flushes standard output and checks that everything written to it arrived.
  * Returns 0 or SIM_EIO with d. */
 int out_stdout_check(struct sim_diag *d);

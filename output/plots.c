@@ -3,6 +3,7 @@
  * it is installed (a child process per script, in DIR/plots). */
 #include "output/plots.h"
 
+#include "output/files.h"
 #include "output/summary.h"
 #include "sim/strbuf.h"
 #include "sim/xalloc.h"
@@ -160,7 +161,7 @@ int out_plots_write(const struct run_summary *s, const char *dir, double slo_p95
         }
         struct sim_buf path = {0};
         sim_buf_printf(&path, "%s/svc-%s.csv", plots, s->svcs[i].name);
-        err = out_write_atomic(path.p, b.p, d);
+        err = out_write_new(path.p, b.p, d);
         free(path.p);
         free(b.p);
     }
@@ -183,7 +184,7 @@ int out_plots_write(const struct run_summary *s, const char *dir, double slo_p95
                        scripts[k]);
         struct sim_buf path = {0};
         sim_buf_printf(&path, "%s/%s.gp", plots, scripts[k]);
-        err = out_write_atomic(path.p, b.p, d);
+        err = out_write_new(path.p, b.p, d);
         free(path.p);
         free(b.p);
     }

@@ -124,7 +124,7 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
         memcpy(withnl, text, n);
         withnl[n] = '\n';
         withnl[n + 1] = '\0';
-        err = out_write_atomic(path, withnl, d);
+        err = out_write_new(path, withnl, d);
         free(withnl);
     }
     free(text);

@@ -3,6 +3,7 @@
  * with %.9g so that one seed gives one file, byte for byte. */
 #include "output/timeseries.h"
 
+#include "output/files.h"
 #include "output/summary.h"
 #include "sim/strbuf.h"
 #include "sim/xalloc.h"
@@ -25,7 +26,7 @@ static int write_file(const char *dir, const char *name, struct sim_buf *b, stru
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    int err = out_write_atomic(path, b->p ? b->p : "", d);
+    int err = out_write_new(path, b->p ? b->p : "", d);
     free(b->p);
     return err;
 }

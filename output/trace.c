@@ -3,6 +3,7 @@
  * the format wants. */
 #include "output/trace.h"
 
+#include "output/files.h"
 #include "output/summary.h"
 
 #include <jansson.h>
@@ -76,7 +77,7 @@ int out_trace_write(const struct run_summary *s, const char *dir, struct sim_dia
     snprintf(path, sizeof path, "%s/trace.json", dir);
     if (!text)
         return sim_diag_set(d, SIM_EIO, path, 0, "cannot encode JSON");
-    int err = out_write_atomic(path, text, d);
+    int err = out_write_new(path, text, d);
     free(text);
     return err;
 }

@@ -11,7 +11,12 @@
 
 /* A 64-bit seed for stream `name` under `master` (splitmix64 over FNV-1a). */
 uint64_t sim_rng_derive(uint64_t master, const char *name);
-/* A Mersenne Twister (gsl_rng_mt19937) stream seeded by sim_rng_derive(). */
+/* xoshiro256** as a GSL generator type (64-bit outputs; gsl_rng_set()
+ * fills the state from the seed with splitmix64). */
+extern const gsl_rng_type *sim_rng_xoshiro256ss;
+/* For tests: sets a xoshiro256** stream's state words directly. */
+void sim_xoshiro_seed_state(void *state, const uint64_t s[4]);
+/* An xoshiro256** stream seeded by sim_rng_derive(). */
 gsl_rng *sim_rng_create(uint64_t master, const char *name);
 
 #endif

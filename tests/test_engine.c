@@ -342,6 +342,27 @@ static void test_streams_depend_on_seed_and_name_only(void **state)
     sim_engine_destroy(c);
 }
 
+/* The streams are xoshiro256** as published (Blackman and Vigna): from the
+ * state {1, 2, 3, 4} its reference implementation gives these outputs; and
+ * gsl_rng_set(seed) fills the state with splitmix64 from the seed. */
+static void test_stream_is_xoshiro256ss(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(sim_rng_xoshiro256ss);
+    const uint64_t s[4] = {1, 2, 3, 4};
+    sim_xoshiro_seed_state(r->state, s);
+    const uint64_t want[] = {11520u, 0u, 1509978240u, UINT64_C(1215971899390074240),
+                             UINT64_C(1216172134540287360)};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        assert_true(gsl_rng_get(r) == want[i]);
+    gsl_rng_set(r, 42);
+    assert_true(gsl_rng_get(r) == UINT64_C(1546998764402558742));
+    double u = gsl_rng_uniform(r);
+    assert_true(u >= 0 && u < 1);
+    assert_string_equal(gsl_rng_name(r), "xoshiro256**");
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_owned_events_are_freed),
         cmocka_unit_test(test_stop_conditions),
         cmocka_unit_test(test_streams_depend_on_seed_and_name_only),
+        cmocka_unit_test(test_stream_is_xoshiro256ss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

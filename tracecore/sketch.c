@@ -65,6 +65,39 @@ void wt_sketch_merge(struct wt_sketch *into, const struct wt_sketch *from)
     }
 }
 
+void wt_stat_init(struct wt_stat *s)
+{
+    memset(s, 0, sizeof *s);
+    s->min = UINT64_MAX;
+}
+
+void wt_stat_add(struct wt_stat *s, uint64_t v)
+{
+    s->n++;
+    s->sum += v;
+    if (v < s->min)
+        s->min = v;
+    if (v > s->max)
+        s->max = v;
+}
+
+void wt_stat_merge(struct wt_stat *into, const struct wt_stat *from)
+{
+    if (from->n == 0)
+        return;
+    into->n += from->n;
+    into->sum += from->sum;
+    if (from->min < into->min)
+        into->min = from->min;
+    if (from->max > into->max)
+        into->max = from->max;
+}
+
+double wt_stat_mean(const struct wt_stat *s)
+{
+    return s->n ? (double)s->sum / (double)s->n : 0.0;
+}
+
 double wt_sketch_mean(const struct wt_sketch *s)
 {
     return s->n ? (double)s->sum / (double)s->n : 0.0;

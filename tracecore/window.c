@@ -18,16 +18,16 @@ void wt_window_init(struct wt_window *w, uint64_t start_ns, uint64_t end_ns,
     w->start_ns = start_ns;
     w->end_ns = end_ns;
     wt_sketch_init(&w->total);
-    wt_sketch_init(&w->cpu);
-    wt_sketch_init(&w->local_wait);
-    wt_sketch_init(&w->call_time);
-    wt_sketch_init(&w->agg);
+    wt_stat_init(&w->cpu);
+    wt_stat_init(&w->local_wait);
+    wt_stat_init(&w->call_time);
+    wt_stat_init(&w->agg);
     w->callees = callees;
     w->ncallees = callees ? ncallees : 0;
     for (uint32_t i = 0; i < w->ncallees; i++) {
         memset(&callees[i], 0, sizeof callees[i]);
-        wt_sketch_init(&callees[i].net_wait);
-        wt_sketch_init(&callees[i].remote_wait);
+        wt_stat_init(&callees[i].net_wait);
+        wt_stat_init(&callees[i].remote_wait);
     }
 }
 
@@ -37,10 +37,10 @@ void wt_window_add(struct wt_window *w, const struct wt_req *r)
         return;
     w->requests++;
     wt_sketch_add(&w->total, r->total);
-    wt_sketch_add(&w->cpu, r->cpu);
-    wt_sketch_add(&w->local_wait, r->local_wait);
-    wt_sketch_add(&w->call_time, r->call_time);
-    wt_sketch_add(&w->agg, r->agg);
+    wt_stat_add(&w->cpu, r->cpu);
+    wt_stat_add(&w->local_wait, r->local_wait);
+    wt_stat_add(&w->call_time, r->call_time);
+    wt_stat_add(&w->agg, r->agg);
     if (r->verdict == WT_VERDICT_SELF)
         w->verdict_self++;
     else if (r->verdict == WT_VERDICT_NONE)
@@ -50,8 +50,8 @@ void wt_window_add(struct wt_window *w, const struct wt_req *r)
             continue;
         struct wt_callee_stats *cs = &w->callees[c->callee];
         cs->calls++;
-        wt_sketch_add(&cs->net_wait, c->net_wait);
-        wt_sketch_add(&cs->remote_wait, c->remote_wait);
+        wt_stat_add(&cs->net_wait, c->net_wait);
+        wt_stat_add(&cs->remote_wait, c->remote_wait);
         cs->delegated += c->delegated != 0;
         cs->link_blamed += r->verdict == WT_VERDICT_LINK && r->blamed == c;
     }
@@ -65,10 +65,10 @@ void wt_window_merge(struct wt_window *into, const struct wt_window *from)
         into->end_ns = from->end_ns;
     into->requests += from->requests;
     wt_sketch_merge(&into->total, &from->total);
-    wt_sketch_merge(&into->cpu, &from->cpu);
-    wt_sketch_merge(&into->local_wait, &from->local_wait);
-    wt_sketch_merge(&into->call_time, &from->call_time);
-    wt_sketch_merge(&into->agg, &from->agg);
+    wt_stat_merge(&into->cpu, &from->cpu);
+    wt_stat_merge(&into->local_wait, &from->local_wait);
+    wt_stat_merge(&into->call_time, &from->call_time);
+    wt_stat_merge(&into->agg, &from->agg);
     into->verdict_self += from->verdict_self;
     into->verdict_none += from->verdict_none;
     uint32_t n = into->ncallees < from->ncallees ? into->ncallees : from->ncallees;
@@ -76,8 +76,8 @@ void wt_window_merge(struct wt_window *into, const struct wt_window *from)
         struct wt_callee_stats *a = &into->callees[i];
         const struct wt_callee_stats *b = &from->callees[i];
         a->calls += b->calls;
-        wt_sketch_merge(&a->net_wait, &b->net_wait);
-        wt_sketch_merge(&a->remote_wait, &b->remote_wait);
+        wt_stat_merge(&a->net_wait, &b->net_wait);
+        wt_stat_merge(&a->remote_wait, &b->remote_wait);
         a->delegated += b->delegated;
         a->link_blamed += b->link_blamed;
     }
@@ -94,13 +94,13 @@ struct wt_window_verdict wt_window_verdict(const struct wt_window *w,
     struct wt_window_verdict v = {WT_VERDICT_NONE, 0, 0};
     if (w->requests == 0 || w->requests < o->min_requests)
         return v;
-    double best = wt_sketch_mean(&w->local_wait);
+    double best = wt_stat_mean(&w->local_wait);
     enum wt_verdict kind = WT_VERDICT_SELF;
     uint32_t who = 0;
     for (uint32_t i = 0; i < w->ncallees; i++) {
         if (w->callees[i].calls == 0)
             continue;
-        double n = wt_sketch_mean(&w->callees[i].net_wait);
+        double n = wt_stat_mean(&w->callees[i].net_wait);
         if (n > best) {
             best = n;
             kind = WT_VERDICT_LINK;
@@ -110,7 +110,7 @@ struct wt_window_verdict wt_window_verdict(const struct wt_window *w,
     for (uint32_t i = 0; i < w->ncallees; i++) {
         if (w->callees[i].calls == 0)
             continue;
-        double r = wt_sketch_mean(&w->callees[i].remote_wait);
+        double r = wt_stat_mean(&w->callees[i].remote_wait);
         if (r > best) {
             best = r;
             kind = WT_VERDICT_DELEGATE;
