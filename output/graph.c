@@ -3,6 +3,9 @@
  * with gvc. Every file is rendered under a temporary name and renamed. */
 #include "output/graph.h"
 
+#include "sim/datafile.h"
+#include "sim/strbuf.h"
+#include "sim/strmap.h"
 #include "sim/xalloc.h"
 
 #include <errno.h>
@@ -17,14 +20,15 @@
 #include <unistd.h>
 
 struct svc {
-    char name[128];
+    char *name; /* as long as the file says */
     int ready;
     double util, cpu, wait, call;
-    char verdict[16], blames[128];
+    char verdict[16];
+    char *blames;
 };
 
 struct edge {
-    char caller[128], callee[128];
+    char *caller, *callee;
     double rate, net;
 };
 
@@ -34,7 +38,23 @@ struct picture {
     struct edge *e;
     int ne;
     char title[256];
+    struct sim_strmap index; /* service name -> index in s */
 };
+
+static void picture_free(struct picture *p)
+{
+    for (int i = 0; p->s && i < p->ns; i++) {
+        free(p->s[i].name);
+        free(p->s[i].blames);
+    }
+    for (int i = 0; p->e && i < p->ne; i++) {
+        free(p->e[i].caller);
+        free(p->e[i].callee);
+    }
+    free(p->s);
+    free(p->e);
+    sim_strmap_fini(&p->index);
+}
 
 static double jnum(json_t *o, const char *key)
 {
@@ -44,27 +64,30 @@ static double jnum(json_t *o, const char *key)
 
 static int find(const struct picture *p, const char *name)
 {
-    for (int i = 0; i < p->ns; i++)
-        if (!strcmp(p->s[i].name, name))
-            return i;
-    return -1;
+    size_t i;
+    return name && sim_strmap_get(&p->index, name, &i) ? (int)i : -1;
 }
 
 /* Fills p from summary.json. */
 static int read_summary(const char *dir, struct picture *p, struct sim_diag *d)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *path = sim_path_join_new(dir, "summary.json");
     json_error_t je;
     json_t *root = json_load_file(path, 0, &je);
-    if (!root)
-        return sim_diag_set(d, SIM_EINVAL, path, je.line, "cannot read: %s", je.text);
+    if (!root) {
+        int rc = sim_diag_set(d, SIM_EINVAL, path, je.line, "cannot read: %s", je.text);
+        free(path);
+        return rc;
+    }
     json_t *svcs = json_object_get(root, "services"), *edges = json_object_get(root, "edges");
     double secs = jnum(root, "measured_seconds");
     if (!json_is_object(svcs) || !json_is_object(edges)) {
         json_decref(root);
-        return sim_diag_set(d, SIM_EINVAL, path, 0, "no services or edges: not a uksim summary");
+        int rc = sim_diag_set(d, SIM_EINVAL, path, 0, "no services or edges: not a uksim summary");
+        free(path);
+        return rc;
     }
+    free(path);
     p->ns = (int)json_object_size(svcs);
     p->s = xcalloc((size_t)p->ns + 1, sizeof *p->s);
     const char *key;
@@ -72,8 +95,10 @@ static int read_summary(const char *dir, struct picture *p, struct sim_diag *d)
     int i = 0;
     json_object_foreach(svcs, key, v)
     {
-        struct svc *s = &p->s[i++];
-        snprintf(s->name, sizeof s->name, "%s", key);
+        struct svc *s = &p->s[i];
+        s->name = xstrdup(key);
+        sim_strmap_put(&p->index, s->name, (size_t)i, NULL);
+        i++;
         s->util = jnum(v, "utilization");
         s->cpu = jnum(v, "cpu");
         s->wait = jnum(v, "local_wait");
@@ -83,7 +108,7 @@ static int read_summary(const char *dir, struct picture *p, struct sim_diag *d)
         json_t *k = json_object_get(vd, "kind"), *c = json_object_get(vd, "callee");
         snprintf(s->verdict, sizeof s->verdict, "%s",
                  json_is_string(k) ? json_string_value(k) : "");
-        snprintf(s->blames, sizeof s->blames, "%s", json_is_string(c) ? json_string_value(c) : "");
+        s->blames = xstrdup(json_is_string(c) ? json_string_value(c) : "");
     }
     p->ne = (int)json_object_size(edges);
     p->e = xcalloc((size_t)p->ne + 1, sizeof *p->e);
@@ -94,8 +119,8 @@ static int read_summary(const char *dir, struct picture *p, struct sim_diag *d)
         const char *arrow = strstr(key, "->");
         if (!arrow)
             continue;
-        snprintf(e->caller, sizeof e->caller, "%.*s", (int)(arrow - key), key);
-        snprintf(e->callee, sizeof e->callee, "%s", arrow + 2);
+        e->caller = xstrndup(key, (size_t)(arrow - key));
+        e->callee = xstrdup(arrow + 2);
         e->rate = secs > 0 ? jnum(v, "calls") / secs : NAN;
         e->net = jnum(v, "network_wait");
     }
@@ -108,14 +133,19 @@ static int read_summary(const char *dir, struct picture *p, struct sim_diag *d)
 static int read_window(const char *dir, double t, struct picture *p, double *start,
                        struct sim_diag *d)
 {
-    char path[4200], line[2048];
-    snprintf(path, sizeof path, "%s/services.csv", dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return sim_diag_set(d, SIM_EINVAL, path, 0, "cannot read: %s", strerror(errno));
-    int found = 0, lineno = 0;
+    char *path = sim_path_join_new(dir, "services.csv");
+    char why[300];
+    FILE *f = sim_data_open(path, why, sizeof why);
+    if (!f) {
+        int rc = sim_diag_set(d, SIM_EINVAL, path, 0, "cannot read: %s", why);
+        free(path);
+        return rc;
+    }
+    int found = 0, lineno = 0, rc = 0;
     *start = NAN;
-    while (fgets(line, sizeof line, f)) {
+    char *line = NULL;
+    size_t cap = 0;
+    while (sim_data_line(f, &line, &cap)) {
         lineno++;
         if (lineno == 1)
             continue;
@@ -124,8 +154,8 @@ static int read_window(const char *dir, double t, struct picture *p, double *sta
         for (char *c = line, *tok; n < 32 && (tok = strsep(&c, ",\n"));)
             field[n++] = tok;
         if (n < 21) {
-            fclose(f);
-            return sim_diag_set(d, SIM_EINVAL, path, lineno, "expected 21 fields, got %d", n);
+            rc = sim_diag_set(d, SIM_EINVAL, path, lineno, "expected 21 fields, got %d", n);
+            break;
         }
         double a = strtod(field[0], NULL), b = strtod(field[1], NULL);
         if (!(t >= a && t < b))
@@ -140,14 +170,19 @@ static int read_window(const char *dir, double t, struct picture *p, double *sta
         s->wait = *field[15] ? strtod(field[15], NULL) : NAN;
         s->call = *field[16] ? strtod(field[16], NULL) : NAN;
         snprintf(s->verdict, sizeof s->verdict, "%s", field[19]);
-        snprintf(s->blames, sizeof s->blames, "%s", field[20]);
+        free(s->blames);
+        s->blames = xstrdup(field[20]);
         found++;
         *start = a;
-        snprintf(p->title, sizeof p->title, "window %s s to %s s", field[0], field[1]);
+        snprintf(p->title, sizeof p->title, "window %.40s s to %.40s s", field[0], field[1]);
     }
     fclose(f);
-    if (!found)
-        return sim_diag_set(d, SIM_EINVAL, path, 0, "no window holds t = %g s", t);
+    free(line);
+    if (!rc && !found)
+        rc = sim_diag_set(d, SIM_EINVAL, path, 0, "no window holds t = %g s", t);
+    free(path);
+    if (rc)
+        return rc;
     for (int i = 0; i < p->ne; i++)
         p->e[i].rate = p->e[i].net = NAN; /* per-edge figures are whole-run only */
     return 0;
@@ -163,11 +198,14 @@ static void set(void *obj, char *attr, const char *value)
  * the service's CPU, LINK the link. blamed[i]: 1 CPU, 2 on the path. */
 static void blame(const struct picture *p, char *blamed)
 {
+    char *called = xcalloc((size_t)p->ns + 1, 1);
+    for (int i = 0; i < p->ne; i++) {
+        int c = find(p, p->e[i].callee);
+        if (c >= 0)
+            called[c] = 1;
+    }
     for (int r = 0; r < p->ns; r++) {
-        bool called = false;
-        for (int i = 0; i < p->ne && !called; i++)
-            called = !strcmp(p->e[i].callee, p->s[r].name);
-        if (called)
+        if (called[r])
             continue;
         int at = r;
         for (int hops = 0; at >= 0 && hops <= p->ns; hops++) {
@@ -184,6 +222,7 @@ static void blame(const struct picture *p, char *blamed)
             at = find(p, s->blames);
         }
     }
+    free(called);
 }
 
 static Agraph_t *build(const struct picture *p)
@@ -200,7 +239,7 @@ static Agraph_t *build(const struct picture *p)
         const struct svc *s = &p->s[i];
         Agnode_t *n = agnode(g, (char *)s->name, 1);
         nodes[i] = n;
-        char label[512], color[16];
+        char color[16];
         double total = (isnan(s->cpu) ? 0 : s->cpu) + (isnan(s->wait) ? 0 : s->wait) +
                        (isnan(s->call) ? 0 : s->call);
         double share = total > 0 && !isnan(s->wait) ? s->wait / total : 0;
@@ -209,21 +248,21 @@ static Agraph_t *build(const struct picture *p)
         char ready[32] = "";
         if (s->ready >= 0)
             snprintf(ready, sizeof ready, "%d ready, ", s->ready);
-        snprintf(label, sizeof label, "%s\n%sutil %.2f\nlocal wait %.2f ms (%.0f%%)", s->name,
-                 ready, isnan(s->util) ? 0.0 : s->util, isnan(s->wait) ? 0.0 : s->wait * 1e3,
-                 share * 100);
+        struct sim_buf label = {0};
+        sim_buf_printf(&label, "%s\n%sutil %.2f\nlocal wait %.2f ms (%.0f%%)", s->name, ready,
+                       isnan(s->util) ? 0.0 : s->util, isnan(s->wait) ? 0.0 : s->wait * 1e3,
+                       share * 100);
         set(n, "shape", "box");
         set(n, "style", "filled,rounded");
         set(n, "fillcolor", color);
         set(n, "fontname", "Helvetica");
-        set(n, "label", label);
         if (blamed[i] == 1) {
             set(n, "color", "red");
             set(n, "penwidth", "4");
-            char l2[600];
-            snprintf(l2, sizeof l2, "%s\nCPU BOTTLENECK", label);
-            set(n, "label", l2);
+            sim_buf_printf(&label, "\nCPU BOTTLENECK");
         }
+        set(n, "label", label.p);
+        free(label.p);
     }
     for (int i = 0; i < p->ne; i++) {
         const struct edge *e = &p->e[i];
@@ -251,17 +290,22 @@ static Agraph_t *build(const struct picture *p)
     return g;
 }
 
-static int render(GVC_t *gvc, Agraph_t *g, const char *base, struct sim_diag *d)
+static int render(GVC_t *gvc, Agraph_t *g, const char *dir, const char *base, struct sim_diag *d)
 {
     static const char *const fmts[] = {"dot", "svg", "png"};
     for (size_t i = 0; i < 3; i++) {
-        char path[4300], tmp[4400];
-        snprintf(path, sizeof path, "%s.%s", base, fmts[i]);
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-        if (gvRenderFilename(gvc, g, fmts[i], tmp) != 0 || rename(tmp, path) != 0) {
-            unlink(tmp);
-            return sim_diag_set(d, SIM_EIO, path, 0, "cannot render");
+        struct sim_buf path = {0}, tmp = {0};
+        sim_buf_printf(&path, "%s.%s", base, fmts[i]);
+        sim_buf_printf(&tmp, "%s/.uksim-graph-%ld.%s", dir, (long)getpid(), fmts[i]);
+        int err = 0;
+        if (gvRenderFilename(gvc, g, fmts[i], tmp.p) != 0 || rename(tmp.p, path.p) != 0) {
+            unlink(tmp.p);
+            err = sim_diag_set(d, SIM_EIO, path.p, 0, "cannot render");
         }
+        free(path.p);
+        free(tmp.p);
+        if (err)
+            return err;
     }
     return 0;
 }
@@ -273,7 +317,6 @@ int out_render(const char *dir, const double *windows, int nwindows, struct sim_
     if (err)
         goto out;
     GVC_t *gvc = gvContext();
-    char base[4200];
     for (int k = -1; k < nwindows && !err; k++) {
         double start = 0;
         if (k >= 0 && (err = read_window(dir, windows[k], &p, &start, d)))
@@ -282,18 +325,19 @@ int out_render(const char *dir, const double *windows, int nwindows, struct sim_
         if (gvLayout(gvc, g, "dot") != 0) {
             err = sim_diag_set(d, SIM_EIO, dir, 0, "graph layout failed");
         } else {
+            struct sim_buf base = {0};
             if (k < 0)
-                snprintf(base, sizeof base, "%s/graph", dir);
+                sim_buf_printf(&base, "%s/graph", dir);
             else
-                snprintf(base, sizeof base, "%s/graph-%g", dir, start);
-            err = render(gvc, g, base, d);
+                sim_buf_printf(&base, "%s/graph-%g", dir, start);
+            err = render(gvc, g, dir, base.p, d);
+            free(base.p);
             gvFreeLayout(gvc, g);
         }
         agclose(g);
     }
     gvFreeContext(gvc);
 out:
-    free(p.s);
-    free(p.e);
+    picture_free(&p);
     return err;
 }
