@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: MIT
 # The command-line front end.
 bin_PROGRAMS += uksim
-uksim_SOURCES = %reldir%/main.c %reldir%/model_doc.h %reldir%/sweep.c %reldir%/sweep.h
+uksim_SOURCES = %reldir%/main.c %reldir%/model_doc.h %reldir%/sweep.c %reldir%/sweep.h \
+	%reldir%/sweep_int.h %reldir%/sweep_file.c %reldir%/sweep_metrics.c %reldir%/sweep_results.c
 nodist_uksim_SOURCES = %reldir%/model_doc.c
-uksim_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(LIBCONFIG_CFLAGS)
-uksim_LDADD = libuksim.la $(LIBCONFIG_LIBS) $(GSL_LIBS)
+uksim_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS)
+uksim_LDADD = libuksim.la $(LIBCONFIG_LIBS) $(GSL_LIBS) $(JANSSON_LIBS)
 CLEANFILES += %reldir%/model_doc.c
 
 # `uksim help model` prints the model-file reference, compiled in from

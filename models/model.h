@@ -162,7 +162,9 @@ struct mdl_slo {
 };
 
 struct mdl_model {
-    char *source; /* file name, or "<built-in>" */
+    char *source;    /* file name, or "<built-in>" */
+    char digest[33]; /* of the configuration after overrides (sim/digest.h), in hex;
+                        data files it names (empirical, trace) are not included */
     struct mdl_run run;
     struct mdl_policy policy;
     struct mdl_slo slo;

@@ -5,6 +5,7 @@
  * call cycles are reported as "file:line: message". */
 #include "models/load_int.h"
 
+#include "sim/digest.h"
 #include "sim/xalloc.h"
 
 #include <errno.h>
@@ -142,6 +143,19 @@ static int load_sections(struct loader *L, config_t *cfg, const char *const *ove
     for (size_t i = 0; i < noverrides; i++)
         if ((err = apply_override(L, cfg, overrides[i])))
             return err;
+    /* What the model is, after overrides: its canonical text, digested. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem) {
+        config_write(cfg, mem);
+        fclose(mem);
+        struct sim_digest dg;
+        sim_digest_init(&dg);
+        sim_digest_add(&dg, text, len);
+        sim_digest_hex(&dg, L->m->digest);
+    }
+    free(text);
     static const char *const top[] = {"run",      "network", "tracing", "services", "hosts",
                                       "workload", "policy",  "slo",     NULL};
     const config_setting_t *root = config_root_setting(cfg);

@@ -158,6 +158,7 @@ static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_
     static const char *const reasons[] = {"idle", "time", "events", "requests", "interrupted"};
     out->seed = sim_seed(w->eng);
     out->model = m->source;
+    out->model_digest = m->digest;
     out->stop_reason = reasons[why];
     out->sim_seconds = sim_ns_to_sec(end);
     out->measured_seconds = measured;

@@ -87,6 +87,7 @@ struct run_client_row {
 struct run_summary {
     uint64_t seed;
     const char *model;
+    const char *model_digest; /* of the resolved model (struct mdl_model) */
     const char *stop_reason; /* "time", "requests", "events", "idle", "interrupted" */
     double sim_seconds;      /* simulated time at the end */
     double measured_seconds; /* end - warm-up */

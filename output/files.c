@@ -7,6 +7,7 @@
 #include "sim/strbuf.h"
 #include "sim/xalloc.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -54,11 +55,56 @@ static char *dir_of(const char *path)
     return xstrndup(path, (size_t)(slash - path));
 }
 
+void out_host_name(char *out, size_t size)
+{
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+        snprintf(host, sizeof host, "localhost");
+    host[sizeof host - 1] = '\0';
+    size_t n = 0;
+    for (const char *c = host; *c && n + 1 < size && n < 64; c++)
+        out[n++] = (isalnum((unsigned char)*c) || *c == '.') ? *c : '_';
+    out[n] = '\0';
+}
+
+/* ".uksim-<kind>-<host>-<pid>-<n>" in dir: owned by this process. */
 static char *tmp_name(const char *dir, const char *kind)
 {
+    char host[80];
+    out_host_name(host, sizeof host);
     struct sim_buf b = {0};
-    sim_buf_printf(&b, "%s/.uksim-%s-%ld-%lu", dir, kind, (long)getpid(), ++tmp_counter);
+    sim_buf_printf(&b, "%s/.uksim-%s-%s-%ld-%lu", dir, kind, host, (long)getpid(), ++tmp_counter);
     return b.p;
+}
+
+bool out_tmp_owner(const char *name, const char *kind, char *host, size_t hsize, long *pid)
+{
+    struct sim_buf prefix = {0};
+    sim_buf_printf(&prefix, ".uksim-%s-", kind);
+    bool ok = strncmp(name, prefix.p, prefix.n) == 0;
+    const char *rest = name + (ok ? prefix.n : 0);
+    free(prefix.p);
+    if (!ok)
+        return false;
+    /* <host>-<pid>-<n>: the last two fields are numbers. */
+    const char *last = strrchr(rest, '-');
+    if (!last || last == rest)
+        return false;
+    const char *mid = last - 1;
+    while (mid > rest && *mid != '-')
+        mid--;
+    if (*mid != '-' || mid == rest)
+        return false;
+    char *end;
+    *pid = strtol(mid + 1, &end, 10);
+    if (end != last || *pid <= 0)
+        return false;
+    size_t hl = (size_t)(mid - rest);
+    if (hl + 1 > hsize)
+        return false;
+    memcpy(host, rest, hl);
+    host[hl] = '\0';
+    return true;
 }
 
 /* Writes all of text to fd. Returns 0 or an errno value. */

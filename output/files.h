@@ -40,6 +40,14 @@ int out_stdout_check(struct sim_diag *d);
  * or an errno value. */
 int out_remove_tree(const char *path);
 
+/* This host's name as it appears in temporary file names (letters, digits
+ * and dots; others become '_'). */
+void out_host_name(char *out, size_t size);
+/* If name is a temporary file of this kind ("tmp": single files), its
+ * writer's host and pid. Temporary names are ".uksim-<kind>-<host>-<pid>-<n>",
+ * so a process can tell its own from others'. */
+bool out_tmp_owner(const char *name, const char *kind, char *host, size_t hsize, long *pid);
+
 struct out_stage {
     char *dir;   /* the directory asked for */
     char *tmp;   /* where the run writes meanwhile */

@@ -6,6 +6,8 @@
 
 #include "output/summary.h"
 
+#include "sim/strbuf.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -38,6 +40,8 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
     json_t *root = json_object();
     json_object_set_new(root, "uksim_version", json_string(PACKAGE_VERSION));
     json_object_set_new(root, "model", json_string(s->model));
+    if (s->model_digest)
+        json_object_set_new(root, "model_digest", json_string(s->model_digest));
     json_object_set_new(root, "seed", json_integer((json_int_t)s->seed));
     json_object_set_new(root, "stop_reason", json_string(s->stop_reason));
     json_object_set_new(root, "sim_seconds", num(s->sim_seconds));
@@ -49,6 +53,7 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
     json_t *req = json_object();
     json_object_set_new(req, "sent", json_integer((json_int_t)s->sent));
     json_object_set_new(req, "completed", json_integer((json_int_t)s->completed));
+    json_object_set_new(req, "dropped", json_integer((json_int_t)s->failed));
     json_object_set_new(
         req, "throughput",
         num(s->measured_seconds > 0 ? (double)s->completed / s->measured_seconds : NAN));
@@ -74,6 +79,7 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
         json_object_set_new(o, "instance_seconds", num(v->instance_seconds));
         json_object_set_new(o, "scale_ups", json_integer((json_int_t)v->scale_ups));
         json_object_set_new(o, "scale_downs", json_integer((json_int_t)v->scale_downs));
+        json_object_set_new(o, "dropped", json_integer((json_int_t)v->dropped));
         json_object_set_new(o, "elasticity", elasticity(&v->el));
         json_t *vd = json_object();
         json_object_set_new(vd, "kind", json_string(wt_verdict_name((enum wt_verdict)v->verdict)));
@@ -89,13 +95,14 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
     json_t *edges = json_object();
     for (size_t i = 0; i < s->nedges; i++) {
         const struct run_edge_summary *e = &s->edges[i];
-        char key[600];
-        snprintf(key, sizeof key, "%s->%s", e->caller, e->callee);
+        struct sim_buf key = {0};
+        sim_buf_printf(&key, "%s->%s", e->caller, e->callee);
         json_t *o = json_object();
         json_object_set_new(o, "calls", json_integer((json_int_t)e->calls));
         json_object_set_new(o, "network_wait", num(e->network_wait));
         json_object_set_new(o, "remote_wait", num(e->remote_wait));
-        json_object_set_new(edges, key, o);
+        json_object_set_new(edges, key.p, o);
+        free(key.p);
     }
     json_object_set_new(root, "edges", edges);
 

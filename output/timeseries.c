@@ -37,7 +37,7 @@ int out_timeseries_write(const struct run_summary *s, const char *dir, struct si
     sim_buf_printf(
         &b, "t_start,t_end,service,ready,booting,draining,serving,demand,utilization,arrivals,"
             "completions,p50,p95,p99,cpu,local_wait,call_time,network_wait,remote_wait,verdict,"
-            "blames\n");
+            "blames,drops\n");
     for (size_t i = 0; i < s->nrows; i++) {
         const struct run_window_row *r = &s->rows[i];
         sim_buf_printf(&b, "%.9g,%.9g,%s,%d,%d,%d,%.9g,%.17g", r->t_start, r->t_end,
@@ -50,14 +50,15 @@ int out_timeseries_write(const struct run_summary *s, const char *dir, struct si
                             r->local_wait, r->call_time, r->network_wait, r->remote_wait};
         for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
             num(&b, v[k]);
-        sim_buf_printf(&b, ",%s,%s\n", wt_verdict_name((enum wt_verdict)r->verdict),
-                       r->verdict_callee >= 0 ? s->svcs[r->verdict_callee].name : "");
+        sim_buf_printf(&b, ",%s,%s,%llu\n", wt_verdict_name((enum wt_verdict)r->verdict),
+                       r->verdict_callee >= 0 ? s->svcs[r->verdict_callee].name : "",
+                       (unsigned long long)r->drops);
     }
     int err = write_file(dir, "services.csv", &b, d);
     if (err)
         return err;
     struct sim_buf c = {0};
-    sim_buf_printf(&c, "t_start,t_end,sent,completed,p50,p95,p99\n");
+    sim_buf_printf(&c, "t_start,t_end,sent,completed,p50,p95,p99,dropped\n");
     for (size_t i = 0; i < s->ncrows; i++) {
         const struct run_client_row *r = &s->crows[i];
         sim_buf_printf(&c, "%.9g,%.9g,%llu,%llu", r->t_start, r->t_end, (unsigned long long)r->sent,
@@ -65,7 +66,7 @@ int out_timeseries_write(const struct run_summary *s, const char *dir, struct si
         num(&c, r->p50);
         num(&c, r->p95);
         num(&c, r->p99);
-        sim_buf_printf(&c, "\n");
+        sim_buf_printf(&c, ",%llu\n", (unsigned long long)r->failed);
     }
     return write_file(dir, "requests.csv", &c, d);
 }

@@ -13,4 +13,5 @@ libuksim_la_SOURCES = \
 	%reldir%/xalloc.c %reldir%/xalloc.h \
 	%reldir%/strbuf.c %reldir%/strbuf.h \
 	%reldir%/strmap.c %reldir%/strmap.h \
-	%reldir%/datafile.c %reldir%/datafile.h
+	%reldir%/datafile.c %reldir%/datafile.h \
+	%reldir%/digest.c %reldir%/digest.h

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: MIT */
+/* cli/sweep_results.c: one JSON file per task in DIR/runs, named
+ * p<point>-r<replication>.json and written under a temporary name owned by
+ * its writer (host and pid), then renamed. A result counts only if it is
+ * whole JSON carrying the digest of what produced it and every metric
+ * asked for; metrics are stored by name, so adding one never shifts
+ * another. raw.csv and results.csv are rebuilt from the valid results. */
+#include "config.h"
+
+#include "cli/sweep_int.h"
+#include "output/files.h"
+#include "sim/strbuf.h"
+#include "sim/xalloc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <gsl/gsl_cdf.h>
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+char *sweep_task_path(const char *dir, size_t p, int rep)
+{
+    struct sim_buf b = {0};
+    sim_buf_printf(&b, "%s/runs/p%06zu-r%04d.json", dir, p, rep);
+    return b.p;
+}
+
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+int sweep_result_write(const struct sweep *w, const char *dir, size_t p, int rep,
+                       const struct run_summary *s, const char *error, double wall)
+{
+    char digest[33];
+    sweep_task_digest(w, p, rep, digest);
+    json_t *o = json_object();
+    json_object_set_new(o, "uksim_version", json_string(PACKAGE_VERSION));
+    json_object_set_new(o, "digest", json_string(digest));
+    json_object_set_new(o, "point", json_integer((json_int_t)p));
+    json_object_set_new(o, "replication", json_integer(rep));
+    json_object_set_new(o, "seed", json_integer((json_int_t)(w->seed + (unsigned long long)rep)));
+    json_t *params = json_object();
+    for (size_t k = 0; k < w->nkeys; k++)
+        json_object_set_new(params, w->keys[k], json_string(w->values[k][sweep_value_at(w, p, k)]));
+    json_object_set_new(o, "params", params);
+    json_t *ms = json_object();
+    for (size_t i = 0; s && i < w->nmetrics; i++)
+        json_object_set_new(ms, w->metrics[i], num(sweep_metric(s, w->metrics[i])));
+    json_object_set_new(o, "metrics", ms);
+    if (error)
+        json_object_set_new(o, "error", json_string(error));
+    json_object_set_new(o, "wall_seconds", num(wall));
+    char *text = json_dumps(o, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    json_decref(o);
+    char *path = sweep_task_path(dir, p, rep);
+    struct sim_diag d = {0};
+    int rc = 0;
+    if (!text || out_write_atomic(path, text, &d)) {
+        fprintf(stderr, "uksim: %s: %s\n", path, text ? d.msg : "cannot encode JSON");
+        rc = 1;
+    }
+    free(text);
+    free(path);
+    return rc;
+}
+
+/* The task's result if valid (the caller json_decref()s it), else NULL. */
+static json_t *result_read(const struct sweep *w, const char *dir, size_t p, int rep)
+{
+    char *path = sweep_task_path(dir, p, rep);
+    json_error_t je;
+    json_t *o = json_load_file(path, 0, &je);
+    free(path);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return NULL;
+    }
+    char digest[33];
+    sweep_task_digest(w, p, rep, digest);
+    json_t *dg = json_object_get(o, "digest"), *ms = json_object_get(o, "metrics");
+    bool ok = json_is_string(dg) && !strcmp(json_string_value(dg), digest) &&
+              json_integer_value(json_object_get(o, "point")) == (json_int_t)p &&
+              json_integer_value(json_object_get(o, "replication")) == rep && json_is_object(ms);
+    bool failed = json_is_string(json_object_get(o, "error"));
+    for (size_t i = 0; ok && !failed && i < w->nmetrics; i++) {
+        json_t *v = json_object_get(ms, w->metrics[i]);
+        ok = v && (json_is_number(v) || json_is_null(v));
+    }
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+bool sweep_result_ok(const struct sweep *w, const char *dir, size_t p, int rep)
+{
+    json_t *o = result_read(w, dir, p, rep);
+    json_decref(o);
+    return o != NULL;
+}
+
+/* CSV field: quoted when it holds a comma, quote or newline. */
+static void put_field(struct sim_buf *b, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        sim_buf_printf(b, "%s", s);
+        return;
+    }
+    sim_buf_printf(b, "\"");
+    for (const char *c = s; *c; c++)
+        sim_buf_printf(b, *c == '"' ? "\"\"" : "%c", *c);
+    sim_buf_printf(b, "\"");
+}
+
+size_t sweep_results_write(const struct sweep *w, const char *dir, bool list, int *rc,
+                           size_t *failed)
+{
+    size_t nm = w->nmetrics, missing = 0, listed = 0;
+    *failed = 0;
+    double *vals = xmalloc((size_t)w->reps * (nm ? nm : 1) * sizeof *vals);
+    struct sim_buf raw = {0}, res = {0};
+    sim_buf_printf(&raw, "point,replication,seed");
+    sim_buf_printf(&res, "point");
+    for (size_t k = 0; k < w->nkeys; k++) {
+        sim_buf_printf(&raw, ",");
+        put_field(&raw, w->keys[k]);
+        sim_buf_printf(&res, ",");
+        put_field(&res, w->keys[k]);
+    }
+    for (size_t i = 0; i < nm; i++) {
+        sim_buf_printf(&raw, ",");
+        put_field(&raw, w->metrics[i]);
+        struct sim_buf h = {0};
+        sim_buf_printf(&h, "%s.mean,%s.ci95,%s.n", w->metrics[i], w->metrics[i], w->metrics[i]);
+        sim_buf_printf(&res, ",%s", h.p);
+        free(h.p);
+    }
+    sim_buf_printf(&raw, ",error\n");
+    sim_buf_printf(&res, "\n");
+    for (size_t p = 0; p < w->npoints; p++) {
+        for (int r = 0; r < w->reps; r++) {
+            for (size_t i = 0; i < nm; i++)
+                vals[(size_t)r * nm + i] = NAN;
+            json_t *o = result_read(w, dir, p, r);
+            if (!o) {
+                missing++;
+                if (list && listed++ < 20)
+                    fprintf(stderr, "uksim sweep: missing: point %zu replication %d\n", p, r);
+                continue;
+            }
+            sim_buf_printf(&raw, "%zu,%d,%llu", p, r, w->seed + (unsigned long long)r);
+            for (size_t k = 0; k < w->nkeys; k++) {
+                sim_buf_printf(&raw, ",");
+                put_field(&raw, w->values[k][sweep_value_at(w, p, k)]);
+            }
+            json_t *ms = json_object_get(o, "metrics");
+            for (size_t i = 0; i < nm; i++) {
+                json_t *v = json_object_get(ms, w->metrics[i]);
+                if (json_is_number(v)) {
+                    vals[(size_t)r * nm + i] = json_number_value(v);
+                    sim_buf_printf(&raw, ",%.17g", json_number_value(v));
+                } else {
+                    sim_buf_printf(&raw, ",");
+                }
+            }
+            json_t *err = json_object_get(o, "error");
+            sim_buf_printf(&raw, ",");
+            if (json_is_string(err)) {
+                put_field(&raw, json_string_value(err));
+                ++*failed;
+            }
+            sim_buf_printf(&raw, "\n");
+            json_decref(o);
+        }
+        sim_buf_printf(&res, "%zu", p);
+        for (size_t k = 0; k < w->nkeys; k++) {
+            sim_buf_printf(&res, ",");
+            put_field(&res, w->values[k][sweep_value_at(w, p, k)]);
+        }
+        for (size_t i = 0; i < nm; i++) {
+            double sum = 0, sq = 0;
+            int n = 0;
+            for (int r = 0; r < w->reps; r++) {
+                double v = vals[(size_t)r * nm + i];
+                if (isfinite(v)) {
+                    sum += v;
+                    n++;
+                }
+            }
+            double mean = n ? sum / n : NAN;
+            for (int r = 0; r < w->reps; r++) {
+                double v = vals[(size_t)r * nm + i];
+                if (isfinite(v))
+                    sq += (v - mean) * (v - mean);
+            }
+            double half =
+                n > 1 ? gsl_cdf_tdist_Pinv(0.975, n - 1) * sqrt(sq / (n - 1)) / sqrt(n) : NAN;
+            if (n)
+                sim_buf_printf(&res, ",%.9g", mean);
+            else
+                sim_buf_printf(&res, ",");
+            if (isfinite(half))
+                sim_buf_printf(&res, ",%.9g", half);
+            else
+                sim_buf_printf(&res, ",");
+            sim_buf_printf(&res, ",%d", n);
+        }
+        sim_buf_printf(&res, "\n");
+    }
+    if (list && listed > 20)
+        fprintf(stderr, "uksim sweep: ... and %zu more missing\n", listed - 20);
+    struct sim_diag d = {0};
+    char *path = sim_path_join_new(dir, "raw.csv");
+    if (out_write_atomic(path, raw.p, &d)) {
+        fprintf(stderr, "uksim: %s: %s\n", path, d.msg);
+        *rc = 1;
+    }
+    free(path);
+    path = sim_path_join_new(dir, "results.csv");
+    if (out_write_atomic(path, res.p, &d)) {
+        fprintf(stderr, "uksim: %s: %s\n", path, d.msg);
+        *rc = 1;
+    }
+    free(path);
+    free(raw.p);
+    free(res.p);
+    free(vals);
+    return missing;
+}
+
+void sweep_clean_stale(const char *dir)
+{
+    char *runs = sim_path_join_new(dir, "runs");
+    char me[80];
+    out_host_name(me, sizeof me);
+    DIR *dd = opendir(runs);
+    for (struct dirent *de; dd && (de = readdir(dd));) {
+        char host[80];
+        long pid;
+        if (!out_tmp_owner(de->d_name, "tmp", host, sizeof host, &pid) || strcmp(host, me))
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* its writer may still be at work */
+        char *path = sim_path_join_new(runs, de->d_name);
+        unlink(path);
+        free(path);
+    }
+    if (dd)
+        closedir(dd);
+    free(runs);
+}
