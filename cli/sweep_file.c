@@ -247,6 +247,19 @@ int sweep_load(struct sweep *w, const char *file)
     return rc;
 }
 
+int sweep_load_string(struct sweep *w, const char *text, const char *name)
+{
+    memset(w, 0, sizeof *w);
+    w->file = name;
+    config_t cfg;
+    config_init(&cfg);
+    int rc = config_read_string(&cfg, text) != CONFIG_TRUE
+                 ? fail(name, config_error_line(&cfg), "%s", config_error_text(&cfg))
+                 : parse(w, &cfg);
+    config_destroy(&cfg);
+    return rc;
+}
+
 size_t sweep_value_at(const struct sweep *w, size_t p, size_t k)
 {
     size_t rest = p;

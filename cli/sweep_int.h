@@ -42,6 +42,9 @@ struct sweep {
 /* Reads and checks a sweep file. Returns 0 or 2 (the message printed as
  * file:line: message). */
 int sweep_load(struct sweep *w, const char *file);
+/* The same from text; name stands for the file (model paths resolve
+ * against its directory). */
+int sweep_load_string(struct sweep *w, const char *text, const char *name);
 void sweep_free(struct sweep *w);
 /* The value index of key k at point p. */
 size_t sweep_value_at(const struct sweep *w, size_t p, size_t k);

@@ -16,7 +16,9 @@ EXTRA_DIST += %reldir%/wtrace.pc.in %reldir%/fuzz_wire.c
 # Fuzzing the decoders with libFuzzer (needs clang): make fuzz [FUZZ_SECONDS=60]
 FUZZ_SECONDS = 60
 .PHONY: fuzz
-fuzz:
+fuzz: fuzz-wire
+.PHONY: fuzz-wire
+fuzz-wire:
 	$(MKDIR_P) fuzz-work
 	clang -g -O1 -std=c99 -fsanitize=fuzzer,address,undefined -I$(srcdir)/%reldir% \
 		$(srcdir)/%reldir%/fuzz_wire.c $(srcdir)/%reldir%/wire.c -o fuzz-work/fuzz_wire
