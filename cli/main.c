@@ -288,6 +288,13 @@ static int run_one(struct run_args *a, const char *extra, const char *outdir, bo
         out_timeseries_write(&s, stage.tmp, &d) || out_trace_write(&s, stage.tmp, &d) ||
         out_plots_write(&s, stage.tmp, m.slo.latency_p95, a->quiet, &plotted, &d) ||
         out_stage_commit(&stage, &d)) {
+        /* Name the folder the user asked for, not the staging one. */
+        size_t tl = stage.tmp ? strlen(stage.tmp) : 0;
+        if (tl && strncmp(d.file, stage.tmp, tl) == 0) {
+            char rest[sizeof d.file];
+            snprintf(rest, sizeof rest, "%s", d.file + tl);
+            snprintf(d.file, sizeof d.file, "%s%s", outdir, rest);
+        }
         print_diag(&d);
         out_stage_abort(&stage);
         rc = EXIT_RUNFAIL;

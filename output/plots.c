@@ -80,9 +80,33 @@ static bool nonempty(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
 }
 
-/* Appends the body of script k. */
-static void body(struct sim_buf *b, int k, const char *svcs, double slo_p95)
+/* gnuplot refuses a plot with no defined point: such a plot says why. */
+static void empty_plot(struct sim_buf *b, const char *title, const char *why)
 {
+    sim_buf_printf(b,
+                   "set title '%s'\n"
+                   "set label 1 '%s' at graph 0.5, 0.5 center\n"
+                   "set xrange [0:1]\n"
+                   "set yrange [0:1]\n"
+                   "plot 2 notitle\n",
+                   title, why);
+}
+
+/* Appends the body of script k. */
+static void body(struct sim_buf *b, int k, const char *svcs, double slo_p95,
+                 const struct run_summary *s)
+{
+    bool latency = false;
+    for (size_t i = 0; i < s->ncrows && !latency; i++)
+        latency = s->crows[i].p50 > 0 || s->crows[i].p95 > 0;
+    if (s->ncrows == 0 || s->nrows == 0) {
+        empty_plot(b, scripts[k], "the run has no complete window");
+        return;
+    }
+    if (k == 2 && !latency) {
+        empty_plot(b, "client latency", "no request completed");
+        return;
+    }
     switch (k) {
     case 0:
         sim_buf_printf(
@@ -176,7 +200,7 @@ int out_plots_write(const struct run_summary *s, const char *dir, double slo_p95
                        "set terminal pngcairo size 1000,500 noenhanced\n"
                        "set output '%s.png'\n",
                        scripts[k]);
-        body(&b, k, svcs, slo_p95);
+        body(&b, k, svcs, slo_p95, s);
         sim_buf_printf(&b,
                        "set terminal svg size 1000,500 noenhanced\n"
                        "set output '%s.svg'\n"

@@ -4,7 +4,10 @@ TEST_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCONFIG_CFLAGS)
 TEST_LIBS = libuksim.la $(CMOCKA_LIBS) $(GSL_LIBS)
 
 check_PROGRAMS += tests/test_engine tests/test_units tests/test_model tests/test_queueing \
-	tests/test_findings tests/test_models tests/test_policies tests/test_topologies
+	tests/test_findings tests/test_models tests/test_policies tests/test_topologies tests/test_step
+tests_test_step_SOURCES = %reldir%/test_step.c
+tests_test_step_CFLAGS = $(TEST_CFLAGS)
+tests_test_step_LDADD = $(TEST_LIBS)
 tests_test_engine_SOURCES = %reldir%/test_engine.c
 tests_test_engine_CFLAGS = $(TEST_CFLAGS)
 tests_test_engine_LDADD = $(TEST_LIBS)
@@ -31,7 +34,8 @@ tests_test_topologies_CFLAGS = $(TEST_CFLAGS)
 tests_test_topologies_LDADD = $(TEST_LIBS)
 
 TESTS += tests/test_engine tests/test_units tests/test_model tests/test_queueing \
-	tests/test_findings tests/test_models tests/test_policies tests/test_topologies tests/cli.test
+	tests/test_findings tests/test_models tests/test_policies tests/test_topologies tests/test_step \
+	tests/cli.test
 TEST_EXTENSIONS = .test
 TEST_LOG_COMPILER =
 AM_TESTS_ENVIRONMENT = UKSIM=$(abs_top_builddir)/uksim; TEST_DATA_DIR=$(abs_top_srcdir)/tests/data; \
@@ -46,5 +50,5 @@ tests_test_tracecore_SOURCES = %reldir%/test_tracecore.c
 tests_test_tracecore_CPPFLAGS = -I$(srcdir)/tracecore
 tests_test_tracecore_CFLAGS = -std=c99 $(WARN_CFLAGS) $(WERROR_CFLAGS) $(SAN_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_tracecore_LDADD = libwtrace.la $(CMOCKA_LIBS) -lm
-TESTS += tests/test_tracecore tests/tracecore-alone.test tests/sweep.test
-EXTRA_DIST += tests/tracecore-alone.test tests/sweep.test tests/lsan.supp
+TESTS += tests/test_tracecore tests/tracecore-alone.test tests/sweep.test tests/reliability.test
+EXTRA_DIST += tests/tracecore-alone.test tests/sweep.test tests/reliability.test tests/lsan.supp
