@@ -17,7 +17,8 @@ bench_bench_models_SOURCES = %reldir%/bench_models.c %reldir%/bench_util.h
 bench_bench_models_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) -O2
 bench_bench_models_LDADD = libuksim.la $(GSL_LIBS)
 
-.PHONY: bench
+.PHONY: bench bench-build
+bench-build: $(BENCH_PROGS)
 bench: $(BENCH_PROGS) uksim
 	@for b in $(BENCH_PROGS); do echo "== $$b"; ./$$b || exit 1; done
 	@echo "== bench/bench_sweep.sh"; UKSIM=./uksim TOP_SRCDIR=$(srcdir) $(srcdir)/bench/bench_sweep.sh

@@ -74,6 +74,7 @@ static void set_state(struct svc_instance *in, enum inst_state st)
     if (st == INST_STOPPED) {
         in->next_stopped = in->svc->stopped;
         in->svc->stopped = in;
+        in->svc->world->live_instances--;
     }
 }
 
@@ -95,6 +96,9 @@ struct svc_instance *svc_instance_new(struct svc_service *s, enum inst_state st)
         in->index = s->ninst;
         s->inst[s->ninst++] = in;
     }
+    if (++s->world->live_instances > MDL_INSTANCES_MAX)
+        svc_fail(s->world, "more than %d instances alive (service \"%s\" scaled to %d)",
+                 MDL_INSTANCES_MAX, s->def->name, svc_live(s) + 1);
     int64_t now = sim_now_ns(s->world->eng);
     svc_serving_mark(s);
     in->svc = s;

@@ -217,6 +217,12 @@ int ld_services(struct loader *L, const config_setting_t *root)
                            "service \"%s\" is defined twice (first at line %d)",
                            m->services[i].name, m->services[first].line);
     }
+    long long total = 0;
+    for (size_t i = 0; i < m->nservices; i++)
+        total += m->services[i].instances;
+    if (total > MDL_INSTANCES_MAX)
+        return ld_fail(L, list, "%lld instances at time 0; the limit is %d over all services",
+                       total, MDL_INSTANCES_MAX);
     if ((err = resolve_calls(L, list)))
         return err;
     struct graph g = {0};

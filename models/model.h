@@ -97,6 +97,8 @@ struct mdl_service {
 #define MDL_ROWS_MAX 20000000.0
 #define MDL_MAX_IN_FLIGHT_DEFAULT 500000 /* about 250 MB of visits */
 #define MDL_YIELD_POINTS_MAX 10000
+#define MDL_FILE_MAX (256L * 1024 * 1024) /* bytes of a model file */
+#define MDL_INSTANCES_MAX 10000000        /* live instances of all services, at any time */
 
 struct mdl_run {
     uint64_t seed;

@@ -5,7 +5,9 @@
  * call cycles are reported as "file:line: message". */
 #include "models/load_int.h"
 
+#include "sim/datafile.h"
 #include "sim/digest.h"
+#include "sim/strbuf.h"
 #include "sim/xalloc.h"
 
 #include <errno.h>
@@ -183,29 +185,133 @@ static int finish(struct mdl_model *m, config_t *cfg, int err)
     return err ? SIM_ECONFIG : 0;
 }
 
+/* Reads all of f (any kind of file: a model may come through a pipe), up to
+ * MDL_FILE_MAX bytes. Returns the text or NULL with errno-like *why. */
+static char *read_all(FILE *f, size_t *len, const char **why)
+{
+    size_t cap = 0, n = 0;
+    char *text = NULL;
+    for (;;) {
+        text = xgrow(text, &cap, n + 65536 + 1, 1);
+        size_t k = fread(text + n, 1, cap - n - 1, f);
+        if (memchr(text + n, '\0', k)) {
+            free(text);
+            *why = "not a text file (it holds NUL bytes)";
+            return NULL;
+        }
+        n += k;
+        if (n > MDL_FILE_MAX) {
+            free(text);
+            *why = "larger than 256 MiB";
+            return NULL;
+        }
+        if (k == 0)
+            break;
+    }
+    if (ferror(f)) {
+        free(text);
+        *why = "read error";
+        return NULL;
+    }
+    text[n] = '\0';
+    *len = n;
+    return text;
+}
+
+/* Checks the @include directives of text (from file, resolved against dir)
+ * and of the files they name, depth first: each must be a regular file of
+ * bounded size, so that an include of a device or a FIFO cannot hang the
+ * load. libconfig then reads them itself. */
+static int check_includes(const char *text, const char *file, const char *dir, int depth,
+                          struct sim_diag *d)
+{
+    int line = 1;
+    for (const char *p = text; *p; line++) {
+        const char *eol = strchr(p, '\n');
+        const char *q = p;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (strncmp(q, "@include", 8) == 0) {
+            q += 8;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            const char *end = *q == '"' ? strchr(q + 1, '"') : NULL;
+            if (!end || (eol && end > eol))
+                return sim_diag_set(d, SIM_ECONFIG, file, line,
+                                    "@include needs a file name in quotes");
+            if (depth >= 10)
+                return sim_diag_set(d, SIM_ECONFIG, file, line,
+                                    "@include nested more than 10 deep");
+            char *name = xstrndup(q + 1, (size_t)(end - q - 1));
+            char *path = sim_path_join_new(dir, name);
+            free(name);
+            char why[300];
+            FILE *f = sim_data_open(path, why, sizeof why);
+            int err = 0;
+            if (!f) {
+                err = sim_diag_set(d, SIM_EIO, file, line, "@include: %s", why);
+            } else {
+                size_t len;
+                const char *rw = NULL;
+                char *sub = read_all(f, &len, &rw);
+                fclose(f);
+                if (!sub)
+                    err = sim_diag_set(d, SIM_EIO, path, 0, "cannot include: %s", rw);
+                else
+                    err = check_includes(sub, path, dir, depth + 1, d);
+                free(sub);
+            }
+            free(path);
+            if (err)
+                return err;
+        }
+        if (!eol)
+            break;
+        p = eol + 1;
+    }
+    return 0;
+}
+
 int mdl_load_file(struct mdl_model *m, const char *path, const char *const *overrides,
                   size_t noverrides, struct sim_diag *d)
 {
     memset(m, 0, sizeof *m);
-    config_t cfg;
-    config_init(&cfg);
-    if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-        int err;
-        if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO) {
-            FILE *f = fopen(path, "r");
-            int e = f ? 0 : errno;
-            if (f)
-                fclose(f);
-            err = sim_diag_set(d, SIM_EIO, path, 0, "cannot read model file: %s",
-                               e ? strerror(e) : "read error");
-        } else {
-            err = sim_diag_set(d, SIM_ECONFIG,
-                               config_error_file(&cfg) ? config_error_file(&cfg) : path,
-                               config_error_line(&cfg), "%s", config_error_text(&cfg));
-        }
-        config_destroy(&cfg);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return sim_diag_set(d, SIM_EIO, path, 0, "cannot read model file: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return sim_diag_set(d, SIM_EIO, path, 0, "cannot read model file: it is a directory");
+    }
+    size_t len;
+    const char *why = NULL;
+    char *text = read_all(f, &len, &why);
+    fclose(f);
+    if (!text)
+        return sim_diag_set(d, SIM_EIO, path, 0, "cannot read model file: %s", why);
+    /* Includes are relative to the model file, like its data files. */
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+    int err = check_includes(text, path, dir, 0, d);
+    if (err) {
+        free(text);
+        free(dir);
         return err;
     }
+    config_t cfg;
+    config_init(&cfg);
+    config_set_include_dir(&cfg, dir);
+    if (config_read_string(&cfg, text) != CONFIG_TRUE) {
+        err = sim_diag_set(d, SIM_ECONFIG, config_error_file(&cfg) ? config_error_file(&cfg) : path,
+                           config_error_line(&cfg), "%s", config_error_text(&cfg));
+        config_destroy(&cfg);
+        free(text);
+        free(dir);
+        return err;
+    }
+    free(text);
+    free(dir);
     return finish(m, &cfg, load_config(m, &cfg, path, overrides, noverrides, d));
 }
 

@@ -177,7 +177,8 @@ struct svc_world {
     uint64_t next_req;
     uint64_t live_visits;   /* visits in flight, for run.max_in_flight */
     uint64_t live_requests; /* client requests not yet answered */
-    bool failed;          /* the run stopped on an error, in diag */
+    long live_instances;    /* not stopped, over all services */
+    bool failed;            /* the run stopped on an error, in diag */
     struct sim_diag diag;
     int64_t warmup_ns;
     int64_t hook_ns; /* CPU per tracing hook */

@@ -16,6 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Events in a row at one instant after which a run is stuck (about two
+ * seconds of work). */
+#define RUN_MAX_SAME_TIME 20000000
+
 static void user_thinks(struct svc_world *w, uint32_t id);
 
 /* A root visit's reply reached the client: a completed request, or, if it
@@ -155,7 +159,8 @@ static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_
     const struct mdl_model *m = w->model;
     int64_t end = sim_now_ns(w->eng);
     double measured = sim_ns_to_sec(end > w->warmup_ns ? end - w->warmup_ns : 0);
-    static const char *const reasons[] = {"idle", "time", "events", "requests", "interrupted"};
+    static const char *const reasons[] = {"idle",     "time",        "events",
+                                          "requests", "interrupted", "stuck"};
     out->seed = sim_seed(w->eng);
     out->model = m->source;
     out->model_digest = m->digest;
@@ -271,8 +276,15 @@ int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_con
         .on_warmup = warmup_ends,
         .warmup_arg = &w,
         .interrupt = ctl ? ctl->interrupt : NULL,
+        .max_same_time = RUN_MAX_SAME_TIME,
     };
     enum sim_stop_reason why = sim_run(w.eng, &opts);
+    if (why == SIM_STOP_STUCK)
+        svc_fail(&w,
+                 "no simulated time passes: %llu events in a row at this instant (a loop of "
+                 "zero delays, such as closed-loop users with no think time calling services "
+                 "that take no time)",
+                 (unsigned long long)RUN_MAX_SAME_TIME);
     if (w.failed) {
         out->error = w.diag;
         sim_engine_destroy(w.eng);

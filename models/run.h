@@ -88,9 +88,9 @@ struct run_summary {
     uint64_t seed;
     const char *model;
     const char *model_digest; /* of the resolved model (struct mdl_model) */
-    const char *stop_reason; /* "time", "requests", "events", "idle", "interrupted" */
-    double sim_seconds;      /* simulated time at the end */
-    double measured_seconds; /* end - warm-up */
+    const char *stop_reason;  /* "time", "requests", "events", "idle", "interrupted" */
+    double sim_seconds;       /* simulated time at the end */
+    double measured_seconds;  /* end - warm-up */
     uint64_t events;
     uint64_t sent, completed;                   /* measured requests */
     uint64_t failed;                            /* measured requests refused somewhere */

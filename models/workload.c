@@ -63,12 +63,13 @@ static int load_trace(struct wl_rate *r, const char *file, const char *base_dir,
             while (len && (rate[len - 1] == '\n' || rate[len - 1] == '\r'))
                 rate[--len] = '\0';
         }
-        if (!rate || sim_parse_duration(s, &t) || sim_parse_number(rate, &v) || v < 0) {
+        if (!rate || sim_parse_duration(s, &t) || sim_parse_number(rate, &v) || !(v >= 0) ||
+            !(v <= WL_RATE_MAX) || !(t <= 1e9)) {
             if (r->n == 0 && lineno == 1)
                 continue; /* a header row */
             snprintf(err, errlen,
-                     "%s:%d: expected \"time,rate\" with a duration and a "
-                     "non-negative rate",
+                     "%s:%d: expected \"time,rate\" with a duration (at most 1e9 s) and a "
+                     "rate in [0, 1e9] requests/s",
                      path, lineno);
             fclose(f);
             free(line);
@@ -143,9 +144,20 @@ int wl_rate_parse(struct wl_rate *r, const char *text, const char *base_dir, cha
     for (int i = 0; i < k->nargs; i++) {
         int bad = is_time[i] == 't' ? sim_parse_duration(c.args[i], &r->p[i])
                                     : sim_parse_number(c.args[i], &r->p[i]);
-        if (bad || r->p[i] < 0) {
+        if (bad || !(r->p[i] >= 0) || !isfinite(r->p[i])) {
             snprintf(err, errlen, "%s: \"%s\" is not a non-negative %s", k->usage, c.args[i],
                      is_time[i] == 't' ? "duration" : "rate");
+            return SIM_EINVAL;
+        }
+        if (is_time[i] != 't' && r->p[i] > WL_RATE_MAX) {
+            snprintf(err, errlen,
+                     "%s: %s requests/s is beyond %g, one per nanosecond (the clock's "
+                     "resolution)",
+                     k->usage, c.args[i], WL_RATE_MAX);
+            return SIM_EINVAL;
+        }
+        if (is_time[i] == 't' && r->p[i] > 1e9) {
+            snprintf(err, errlen, "%s: %s is beyond 1e9 s", k->usage, c.args[i]);
             return SIM_EINVAL;
         }
     }

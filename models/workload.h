@@ -26,6 +26,9 @@ enum wl_rate_kind {
     WL_RATE_TRACE,
 };
 
+/* Highest rate a profile may reach: one request per nanosecond. */
+#define WL_RATE_MAX 1e9
+
 struct wl_rate {
     enum wl_rate_kind kind;
     double p[4];    /* rates in 1/s, times in s, as written */

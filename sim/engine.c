@@ -289,6 +289,7 @@ enum sim_stop_reason sim_run(struct sim_engine *e, const struct sim_run_opts *op
     uint64_t start = e->events;
     enum sim_stop_reason why = SIM_STOP_EMPTY;
     e->stop = false;
+    uint64_t same = 0;
     struct sim_fel_rec top;
     while (sim_fel_peek(&e->fel, &top)) {
         struct slot *sl = slot_of(e, &top);
@@ -306,6 +307,11 @@ enum sim_stop_reason sim_run(struct sim_engine *e, const struct sim_run_opts *op
         }
         if (opts->interrupt && *opts->interrupt) {
             why = SIM_STOP_INTERRUPTED;
+            break;
+        }
+        same = top.t == e->now ? same + 1 : 0;
+        if (opts->max_same_time && same >= opts->max_same_time) {
+            why = SIM_STOP_STUCK;
             break;
         }
         sim_fel_pop(&e->fel);

@@ -55,6 +55,7 @@ enum sim_stop_reason {
     SIM_STOP_EVENTS,      /* max_events executed */
     SIM_STOP_REQUESTED,   /* an event called sim_stop_request() */
     SIM_STOP_INTERRUPTED, /* *interrupt became non-zero (a signal) */
+    SIM_STOP_STUCK,       /* max_same_time events ran without time moving */
 };
 
 struct sim_run_opts {
@@ -66,6 +67,9 @@ struct sim_run_opts {
     /* Optional: checked before each event; non-zero stops the run (a signal
      * handler sets it). */
     const volatile sig_atomic_t *interrupt;
+    /* Optional: stop once this many events in a row run at one instant (a
+     * model whose loop takes no time at all would never end); 0: no limit. */
+    uint64_t max_same_time;
 };
 
 /* Runs events until a stop condition holds. On SIM_STOP_TIME the clock is
