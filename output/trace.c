@@ -5,6 +5,7 @@
 
 #include "output/files.h"
 #include "output/summary.h"
+#include "sim/strbuf.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -28,37 +29,48 @@ int out_trace_write(const struct run_summary *s, const char *dir, struct sim_dia
 {
     static const char *const names[] = {"visit", "cpu", "local wait", "calls", "NIC ring"};
     json_t *events = json_array();
-    /* Name each service's process and each instance's track once. */
-    char *seen = calloc(s->nsvcs * 4096 + 1, 1);
+    /* A process per service, and a track per visit: a visit's spans are
+     * sequential and nest in it, so no two slices on a track overlap (an
+     * instance serves requests concurrently, so a track per instance would
+     * not nest). */
+    uint32_t maxv = 0;
+    for (size_t k = 0; k < s->nspans; k++)
+        if (s->spans[k].visit > maxv)
+            maxv = s->spans[k].visit;
+    char *seen = calloc((size_t)maxv + 1, 1);
     for (size_t i = 0; i < s->nsvcs; i++)
         json_array_append_new(events, meta("process_name", (int)i + 1, 0, s->svcs[i].name));
     for (size_t k = 0; k < s->nspans; k++) {
         const struct run_span *sp = &s->spans[k];
-        size_t key = (size_t)sp->svc * 4096 + (size_t)(sp->inst & 4095);
-        if (seen && !seen[key]) {
-            seen[key] = 1;
-            char tname[64];
-            snprintf(tname, sizeof tname, "instance %d", sp->inst);
-            json_array_append_new(events, meta("thread_name", sp->svc + 1, sp->inst + 1, tname));
+        if (seen && !seen[sp->visit]) {
+            seen[sp->visit] = 1;
+            struct sim_buf tname = {0};
+            sim_buf_printf(&tname, "request %llu, visit %u (instance %d)",
+                           (unsigned long long)sp->req, sp->visit, sp->inst);
+            json_array_append_new(events,
+                                  meta("thread_name", sp->svc + 1, (int)sp->visit, tname.p));
+            free(tname.p);
         }
         json_t *e = json_object();
-        char name[300];
+        struct sim_buf name = {0};
         if (sp->kind == SPAN_VISIT)
-            snprintf(name, sizeof name, "%s request %llu", s->svcs[sp->svc].name,
-                     (unsigned long long)sp->req);
+            sim_buf_printf(&name, "%s request %llu", s->svcs[sp->svc].name,
+                           (unsigned long long)sp->req);
         else
-            snprintf(name, sizeof name, "%s", names[sp->kind]);
-        json_object_set_new(e, "name", json_string(name));
+            sim_buf_printf(&name, "%s", names[sp->kind]);
+        json_object_set_new(e, "name", json_string(name.p));
+        free(name.p);
         json_object_set_new(e, "cat", json_string(names[sp->kind]));
         json_object_set_new(e, "ph", json_string("X"));
         json_object_set_new(e, "ts", json_real(sp->ts * 1e6));
         json_object_set_new(e, "dur", json_real(sp->dur * 1e6));
         json_object_set_new(e, "pid", json_integer(sp->svc + 1));
-        json_object_set_new(e, "tid", json_integer(sp->inst + 1));
+        json_object_set_new(e, "tid", json_integer(sp->visit));
         json_t *args = json_object();
         json_object_set_new(args, "request", json_integer((json_int_t)sp->req));
         json_object_set_new(args, "visit", json_integer(sp->visit));
         json_object_set_new(args, "parent", json_integer(sp->parent));
+        json_object_set_new(args, "instance", json_integer(sp->inst));
         if (sp->kind == SPAN_VISIT) {
             json_object_set_new(args, "cpu_ms", json_real(sp->cpu * 1e3));
             json_object_set_new(args, "local_wait_ms", json_real(sp->local_wait * 1e3));
@@ -73,11 +85,10 @@ int out_trace_write(const struct run_summary *s, const char *dir, struct sim_dia
     json_object_set_new(root, "displayTimeUnit", json_string("ms"));
     char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     json_decref(root);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/trace.json", dir);
-    if (!text)
-        return sim_diag_set(d, SIM_EIO, path, 0, "cannot encode JSON");
-    int err = out_write_new(path, text, d);
+    char *path = sim_path_join_new(dir, "trace.json");
+    int err = text ? out_write_new(path, text, d)
+                   : sim_diag_set(d, SIM_EIO, path, 0, "cannot encode JSON");
+    free(path);
     free(text);
     return err;
 }
