@@ -666,18 +666,34 @@ static int dispatch(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "help") && argc > 2 && !strcmp(argv[2], "model")) {
-        fputs(cli_model_doc, stdout);
-        return EXIT_DONE;
-    }
-    if (!strcmp(cmd, "help") && argc > 2 && !strcmp(argv[2], "policies")) {
-        size_t n;
-        const struct pol_ops *const *all = pol_all(&n);
-        printf("Policies (policy = { name = \"...\"; period = \"15s\"; cooldown = \"0s\"; "
-               "<param> = ...; }):\n");
-        for (size_t i = 0; i < n; i++)
-            printf("  %-13s %s\n", all[i]->name, all[i]->summary);
-        return EXIT_DONE;
+    if (!strcmp(cmd, "help") && argc > 2) {
+        const char *topic = argv[2];
+        if (argc > 3)
+            return usage_error(NULL, "help takes one topic, not \"%s\"", argv[3]);
+        if (!strcmp(topic, "model")) {
+            fputs(cli_model_doc, stdout);
+            return EXIT_DONE;
+        }
+        if (!strcmp(topic, "policies")) {
+            size_t n;
+            const struct pol_ops *const *all = pol_all(&n);
+            printf("Policies (policy = { name = \"...\"; period = \"15s\"; cooldown = \"0s\"; "
+                   "<param> = ...; }):\n");
+            for (size_t i = 0; i < n; i++)
+                printf("  %-13s %s\n", all[i]->name, all[i]->summary);
+            return EXIT_DONE;
+        }
+        static const char *const commands[] = {"run", "check", "gen", "sweep", "render"};
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            if (!strcmp(topic, commands[i])) {
+                char *args[] = {argv[0], (char *)topic, "--help", NULL};
+                return dispatch(3, args);
+            }
+        fprintf(stderr,
+                "uksim: no help on \"%s\"; topics: model, policies, run, check, gen, sweep, "
+                "render\n",
+                topic);
+        return EXIT_USAGE;
     }
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         fputs(usage_main, stdout);

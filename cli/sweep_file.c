@@ -222,8 +222,11 @@ static int parse(struct sweep *w, config_t *cfg)
             return fail(file, line_of(zip), "the grid has more than 10^7 points");
         w->npoints *= w->zip_len;
     }
-    if (w->npoints > 100000000 / (size_t)w->reps)
-        return fail(file, 0, "%zu points x %d replications: more than 10^8 runs", w->npoints,
+    if (w->npoints > 1000000)
+        return fail(file, line_of(grid ? grid : zip), "the grid has %zu points; the limit is 10^6",
+                    w->npoints);
+    if (w->npoints > 10000000 / (size_t)w->reps)
+        return fail(file, 0, "%zu points x %d replications: more than 10^7 runs", w->npoints,
                     w->reps);
     return 0;
 }

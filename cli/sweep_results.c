@@ -10,6 +10,7 @@
 #include "cli/sweep_int.h"
 #include "output/files.h"
 #include "sim/strbuf.h"
+#include "sim/units.h"
 #include "sim/xalloc.h"
 
 #include <dirent.h>
@@ -120,6 +121,32 @@ static void put_field(struct sim_buf *b, const char *s)
     sim_buf_printf(b, "\"");
 }
 
+/* A varied key is written as a number of seconds, with "_s" added to its
+ * column's name, when every value of it is a duration and one has a unit. */
+static bool is_duration_key(const struct sweep *w, size_t k)
+{
+    bool unit = false;
+    for (size_t i = 0; i < w->nvalues[k]; i++) {
+        double v;
+        const char *s = w->values[k][i];
+        if (sim_parse_duration(s, &v))
+            return false;
+        unit = unit || strpbrk(s, "hmnsu") != NULL;
+    }
+    return unit;
+}
+
+/* The value of key k at point p as written in a CSV. */
+static void put_value(struct sim_buf *b, const struct sweep *w, size_t k, size_t p, bool dur)
+{
+    const char *s = w->values[k][sweep_value_at(w, p, k)];
+    double v;
+    if (dur && sim_parse_duration(s, &v) == 0)
+        sim_buf_printf(b, "%.17g", v);
+    else
+        put_field(b, s);
+}
+
 size_t sweep_results_write(const struct sweep *w, const char *dir, bool list, int *rc,
                            size_t *failed)
 {
@@ -129,11 +156,16 @@ size_t sweep_results_write(const struct sweep *w, const char *dir, bool list, in
     struct sim_buf raw = {0}, res = {0};
     sim_buf_printf(&raw, "point,replication,seed");
     sim_buf_printf(&res, "point");
+    bool dur[SWEEP_MAX_PARAMS];
     for (size_t k = 0; k < w->nkeys; k++) {
+        dur[k] = is_duration_key(w, k);
+        struct sim_buf name = {0};
+        sim_buf_printf(&name, "%s%s", w->keys[k], dur[k] ? "_s" : "");
         sim_buf_printf(&raw, ",");
-        put_field(&raw, w->keys[k]);
+        put_field(&raw, name.p);
         sim_buf_printf(&res, ",");
-        put_field(&res, w->keys[k]);
+        put_field(&res, name.p);
+        free(name.p);
     }
     for (size_t i = 0; i < nm; i++) {
         sim_buf_printf(&raw, ",");
@@ -159,7 +191,7 @@ size_t sweep_results_write(const struct sweep *w, const char *dir, bool list, in
             sim_buf_printf(&raw, "%zu,%d,%llu", p, r, w->seed + (unsigned long long)r);
             for (size_t k = 0; k < w->nkeys; k++) {
                 sim_buf_printf(&raw, ",");
-                put_field(&raw, w->values[k][sweep_value_at(w, p, k)]);
+                put_value(&raw, w, k, p, dur[k]);
             }
             json_t *ms = json_object_get(o, "metrics");
             for (size_t i = 0; i < nm; i++) {
@@ -183,7 +215,7 @@ size_t sweep_results_write(const struct sweep *w, const char *dir, bool list, in
         sim_buf_printf(&res, "%zu", p);
         for (size_t k = 0; k < w->nkeys; k++) {
             sim_buf_printf(&res, ",");
-            put_field(&res, w->values[k][sweep_value_at(w, p, k)]);
+            put_value(&res, w, k, p, dur[k]);
         }
         for (size_t i = 0; i < nm; i++) {
             double sum = 0, sq = 0;

@@ -5,8 +5,10 @@
  * summary's invariants hold. */
 #include "models/model.h"
 #include "models/run.h"
+#include "policies/policy.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,8 +28,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct mdl_model m;
     struct sim_diag d = {0};
     if (mdl_load_string(&m, text, "fuzz", sets, 3, &d) == 0) {
+        /* With the model's policy, if it names a valid one. */
+        struct pol_control pc;
+        struct sim_diag pd = {0};
+        bool policy = pol_control_init(&pc, &m, &pd) == 0;
         struct run_summary s;
-        int err = run_model(&m, 1, &s);
+        int err = run_model_ctl(&m, 1, policy && pc.ops ? &pc.ctl : NULL, &s);
+        if (policy)
+            pol_control_fini(&pc);
         if (err && !s.error.msg[0])
             abort(); /* a failed run always says why */
         if (!err && s.completed + s.failed > s.sent)

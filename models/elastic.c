@@ -121,6 +121,15 @@ static double offered_rate(const struct mdl_model *m, const struct run_client_ro
     return sum / STEPS;
 }
 
+/* A window violates the SLO when any target set is exceeded: its p95, p99
+ * or mean latency above latency_p95, latency_p99 or latency_mean. */
+static bool window_violates(const struct mdl_slo *o, const struct run_client_row *c)
+{
+    return (o->latency_p95 > 0 && c->p95 > o->latency_p95) ||
+           (o->latency_p99 > 0 && c->p99 > o->latency_p99) ||
+           (o->latency_mean > 0 && c->mean > o->latency_mean);
+}
+
 static int sgn(double x)
 {
     return (x > 0) - (x < 0);
@@ -184,18 +193,22 @@ void el_compute(const struct mdl_model *m, struct run_summary *s, const double *
             acc += (&s->svcs[i].el.theta_u)[f];
         mean[f] = ns ? acc / (double)ns : NAN;
     }
-    double slo = m->slo.latency_p95;
+    /* A request's target: the p95 one, else the p99 one. */
+    double slo = m->slo.latency_p95 > 0 ? m->slo.latency_p95 : m->slo.latency_p99;
+    bool any_slo = m->slo.latency_p95 > 0 || m->slo.latency_p99 > 0 || m->slo.latency_mean > 0;
     s->slo_windows_violated = s->slo_requests_over = NAN;
     s->step_to_scale_out = s->step_to_slo_recovery = NAN;
-    if (slo > 0) {
+    if (any_slo) {
         size_t w = 0, bad = 0;
         for (size_t r = 0; r < s->ncrows; r++) {
             if (s->crows[r].t_start < warm || !s->crows[r].completed)
                 continue;
             w++;
-            bad += s->crows[r].p95 > slo;
+            bad += window_violates(&m->slo, &s->crows[r]);
         }
         s->slo_windows_violated = w ? (double)bad / (double)w : NAN;
+    }
+    if (slo > 0) {
         size_t over = 0;
         for (size_t k = n; k > 0 && lat[k - 1] > slo; k--)
             over++;
@@ -214,14 +227,14 @@ void el_compute(const struct mdl_model *m, struct run_summary *s, const double *
                 break;
             }
         }
-        if (slo > 0) {
+        if (any_slo) {
             /* The first window after the step from which every later window
              * with completions meets the SLO. */
             size_t first = s->ncrows;
             for (size_t r = s->ncrows; r-- > 0;) {
                 if (s->crows[r].t_start < t_step)
                     break;
-                if (s->crows[r].completed && s->crows[r].p95 > slo)
+                if (s->crows[r].completed && window_violates(&m->slo, &s->crows[r]))
                     break;
                 first = r;
             }

@@ -88,7 +88,7 @@ int ld_workload(struct loader *L, const config_setting_t *root)
     } else {
         wl->kind = WL_CLOSED;
         long long n = 0;
-        if ((err = ld_int(L, g, "users", 1, 10000000, &n)))
+        if ((err = ld_int(L, g, "users", 1, 1000000, &n)))
             return err;
         wl->users = (uint32_t)n;
         if (arrivals)

@@ -94,7 +94,7 @@ struct mdl_service {
 #define MDL_TIME_MAX 1e9
 #define MDL_MIN_PERIOD 1e-6 /* shortest window, policy period and yield quantum */
 /* Time-series rows (windows x services) a run may produce. */
-#define MDL_ROWS_MAX 20000000.0
+#define MDL_ROWS_MAX 10000000.0
 #define MDL_MAX_IN_FLIGHT_DEFAULT 500000 /* about 250 MB of visits */
 #define MDL_YIELD_POINTS_MAX 10000
 #define MDL_FILE_MAX (256L * 1024 * 1024) /* bytes of a model file */

@@ -81,7 +81,7 @@ struct run_span {
 struct run_client_row {
     double t_start, t_end;
     uint64_t sent, completed, failed;
-    double p50, p95, p99; /* latency of requests completed in the window, s */
+    double p50, p95, p99, mean; /* latency of requests completed in the window, s */
 };
 
 struct run_summary {
@@ -106,9 +106,10 @@ struct run_summary {
     struct run_span *spans; /* timelines of the exported requests */
     size_t nspans;
     struct run_elasticity el; /* means of the services' metrics */
-    /* SLO (NaN without a latency_p95 target): */
-    double slo_windows_violated; /* share of windows with p95 above target */
-    double slo_requests_over;    /* share of measured requests above target */
+    /* SLO (NaN without a target): */
+    double slo_windows_violated; /* share of windows exceeding any target (p95, p99, mean) */
+    double slo_requests_over;    /* share of measured requests above the p95 target (or,
+                                    without one, the p99 target) */
     /* For a step(r0, r1, t) load: s from the step until supply first meets
      * demand everywhere, and until the p95 stays within the SLO; NaN: never
      * or not a step. */

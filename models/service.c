@@ -265,6 +265,7 @@ void svc_window_flush(struct svc_world *w)
         .p50 = q_or_nan(&c->lat, 0.50),
         .p95 = q_or_nan(&c->lat, 0.95),
         .p99 = q_or_nan(&c->lat, 0.99),
+        .mean = c->lat.n ? wt_sketch_mean(&c->lat) * 1e-9 : NAN,
     };
     svc_acc_reset(w, ACC_SERIES);
 }
