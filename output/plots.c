@@ -19,19 +19,51 @@
 
 static const char *const scripts[] = {"load", "instances", "latency", "utilization"};
 
-/* "a b c": the service names, for gnuplot's `for [s in ...]`. */
-static char *service_list(const struct run_summary *s)
+/* Services drawn one by one; the rest are summed as "others". */
+#define PLOT_TOP 10
+/* The data file of the others: '+' is not allowed in service names. */
+#define OTHERS "+others"
+
+struct rank {
+    size_t svc;
+    double util;
+};
+
+static int by_util(const void *a, const void *b)
 {
-    size_t n = 1;
-    for (size_t i = 0; i < s->nsvcs; i++)
-        n += strlen(s->svcs[i].name) + 1;
-    char *list = xcalloc(n, 1);
+    const struct rank *x = a, *y = b;
+    if (x->util != y->util)
+        return x->util < y->util ? 1 : -1;
+    return (x->svc > y->svc) - (x->svc < y->svc);
+}
+
+/* The services in order of mean utilization over the run, busiest first. */
+static struct rank *rank_services(const struct run_summary *s)
+{
+    struct rank *r = xcalloc(s->nsvcs ? s->nsvcs : 1, sizeof *r);
     for (size_t i = 0; i < s->nsvcs; i++) {
-        if (i)
-            strcat(list, " ");
-        strcat(list, s->svcs[i].name);
+        double sum = 0;
+        size_t n = 0;
+        for (size_t k = i; k < s->nrows; k += s->nsvcs)
+            if (s->rows[k].utilization == s->rows[k].utilization) {
+                sum += s->rows[k].utilization;
+                n++;
+            }
+        r[i] = (struct rank){i, n ? sum / (double)n : 0};
     }
-    return list;
+    qsort(r, s->nsvcs, sizeof *r, by_util);
+    return r;
+}
+
+/* "a b c": the names of the data files drawn, for gnuplot's `for [s in ...]`. */
+static char *service_list(const struct run_summary *s, const struct rank *r, size_t top)
+{
+    struct sim_buf b = {0};
+    for (size_t i = 0; i < top; i++)
+        sim_buf_printf(&b, "%s%s", i ? " " : "", s->svcs[r[i].svc].name);
+    if (top < s->nsvcs)
+        sim_buf_printf(&b, " %s", OTHERS);
+    return b.p ? b.p : xstrdup("");
 }
 
 static bool have_gnuplot(void)
@@ -93,9 +125,13 @@ static void empty_plot(struct sim_buf *b, const char *title, const char *why)
 }
 
 /* Appends the body of script k. */
-static void body(struct sim_buf *b, int k, const char *svcs, double slo_p95,
+static void body(struct sim_buf *b, int k, const char *svcs, size_t top, double slo_p95,
                  const struct run_summary *s)
 {
+    char note[120] = "";
+    if (top < s->nsvcs)
+        snprintf(note, sizeof note, " (the %zu busiest of %zu; +others: the rest, %s)", top,
+                 s->nsvcs, k == 1 ? "summed" : "averaged");
     bool latency = false;
     for (size_t i = 0; i < s->ncrows && !latency; i++)
         latency = s->crows[i].p50 > 0 || s->crows[i].p95 > 0;
@@ -119,8 +155,9 @@ static void body(struct sim_buf *b, int k, const char *svcs, double slo_p95,
         return;
     case 1:
         sim_buf_printf(b,
-                       "set title 'instances by state'\n"
+                       "set title 'instances by state%s'\n"
                        "set ylabel 'instances'\n"
+                       "set offsets 0, 0, graph 0.05, 0\n"
                        "set datafile separator ','\n"
                        "svcs = '%s'\n"
                        "plot for [s in svcs] 'svc-'.s.'.csv' every ::1 using 1:2 with steps "
@@ -129,7 +166,7 @@ static void body(struct sim_buf *b, int k, const char *svcs, double slo_p95,
                        "dashtype 2 title s.' booting', \\\n"
                        "     for [s in svcs] 'svc-'.s.'.csv' every ::1 using 1:4 with steps "
                        "dashtype 3 title s.' demand'\n",
-                       svcs);
+                       note, svcs);
         return;
     case 2:
         sim_buf_printf(b,
@@ -148,14 +185,14 @@ static void body(struct sim_buf *b, int k, const char *svcs, double slo_p95,
         return;
     default:
         sim_buf_printf(b,
-                       "set title 'utilization per service'\n"
+                       "set title 'utilization per service%s'\n"
                        "set ylabel 'CPU busy / serving time'\n"
                        "set yrange [0:1.05]\n"
                        "set datafile separator ','\n"
                        "svcs = '%s'\n"
                        "plot for [s in svcs] 'svc-'.s.'.csv' every ::1 using 1:5 with steps "
                        "title s\n",
-                       svcs);
+                       note, svcs);
         return;
     }
 }
@@ -172,16 +209,28 @@ int out_plots_write(const struct run_summary *s, const char *dir, double slo_p95
         return rc;
     }
     /* Per-service data (window end, ready, booting, demand, utilization):
-     * gnuplot cannot filter interleaved rows without breaking its lines. */
+     * gnuplot cannot filter interleaved rows without breaking its lines.
+     * Every service gets its file; the plots draw the PLOT_TOP busiest and
+     * the others summed (instances) or averaged (utilization), so that they
+     * stay readable at any size. */
     int err = 0;
+    struct rank *rank = rank_services(s);
+    size_t top = s->nsvcs > PLOT_TOP + 1 ? PLOT_TOP : s->nsvcs;
+    size_t nwin = s->nsvcs ? s->nrows / s->nsvcs : 0;
+    double *other = xcalloc(nwin * 5 + 1, sizeof *other);
     for (size_t i = 0; i < s->nsvcs && !err; i++) {
         struct sim_buf b = {0};
         sim_buf_printf(&b, "t_end,ready,booting,demand,utilization\n");
-        for (size_t r = i; r < s->nrows; r += s->nsvcs) {
+        for (size_t r = i, w = 0; r < s->nrows; r += s->nsvcs, w++) {
             const struct run_window_row *row = &s->rows[r];
+            double u = row->utilization == row->utilization ? row->utilization : 0.0;
             sim_buf_printf(&b, "%.9g,%d,%d,%.17g,%.6g\n", row->t_end, row->ready, row->booting,
-                           row->demand,
-                           row->utilization == row->utilization ? row->utilization : 0.0);
+                           row->demand, u);
+            other[w * 5] = row->t_end;
+            other[w * 5 + 1] += row->ready;
+            other[w * 5 + 2] += row->booting;
+            other[w * 5 + 3] += row->demand;
+            other[w * 5 + 4] += u;
         }
         struct sim_buf path = {0};
         sim_buf_printf(&path, "%s/svc-%s.csv", plots, s->svcs[i].name);
@@ -189,7 +238,30 @@ int out_plots_write(const struct run_summary *s, const char *dir, double slo_p95
         free(path.p);
         free(b.p);
     }
-    char *svcs = service_list(s);
+    if (!err && top < s->nsvcs) {
+        /* Take the drawn ones back out of the totals. */
+        for (size_t i = 0; i < top; i++)
+            for (size_t r = rank[i].svc, w = 0; r < s->nrows; r += s->nsvcs, w++) {
+                const struct run_window_row *row = &s->rows[r];
+                other[w * 5 + 1] -= row->ready;
+                other[w * 5 + 2] -= row->booting;
+                other[w * 5 + 3] -= row->demand;
+                other[w * 5 + 4] -= row->utilization == row->utilization ? row->utilization : 0;
+            }
+        struct sim_buf b = {0}, path = {0};
+        sim_buf_printf(&b, "t_end,ready,booting,demand,utilization\n");
+        for (size_t w = 0; w < nwin; w++)
+            sim_buf_printf(&b, "%.9g,%.0f,%.0f,%.17g,%.6g\n", other[w * 5], other[w * 5 + 1],
+                           other[w * 5 + 2], other[w * 5 + 3],
+                           other[w * 5 + 4] / (double)(s->nsvcs - top));
+        sim_buf_printf(&path, "%s/svc-%s.csv", plots, OTHERS);
+        err = out_write_new(path.p, b.p, d);
+        free(path.p);
+        free(b.p);
+    }
+    free(other);
+    char *svcs = service_list(s, rank, top);
+    free(rank);
     for (int k = 0; k < 4 && !err; k++) {
         struct sim_buf b = {0};
         sim_buf_printf(&b,
@@ -200,7 +272,7 @@ int out_plots_write(const struct run_summary *s, const char *dir, double slo_p95
                        "set terminal pngcairo size 1000,500 noenhanced\n"
                        "set output '%s.png'\n",
                        scripts[k]);
-        body(&b, k, svcs, slo_p95, s);
+        body(&b, k, svcs, top, slo_p95, s);
         sim_buf_printf(&b,
                        "set terminal svg size 1000,500 noenhanced\n"
                        "set output '%s.svg'\n"
