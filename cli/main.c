@@ -62,8 +62,10 @@ static const char usage_main[] =
 static const char usage_run[] =
     "Usage: uksim run [MODEL] [-o DIR] [--seed N] [--set PATH=VALUE]... [--quiet]\n"
     "\n"
-    "Runs MODEL (a libconfig model file) and writes DIR/summary.json, and the\n"
-    "per-window time series DIR/services.csv and DIR/requests.csv.\n"
+    "Runs MODEL (a libconfig model file) and writes DIR/summary.json, the\n"
+    "per-window time series DIR/services.csv and DIR/requests.csv, the request\n"
+    "timelines DIR/trace.json, the bottleneck graph DIR/graph.{svg,png,dot}\n"
+    "and plots in DIR/plots (PNG and SVG when gnuplot is installed).\n"
     "Without MODEL: the built-in scenario, TeaStore under a load step run with\n"
     "the hpa and wait-local policies on the same arrivals, compared in a table;\n"
     "results in DIR/hpa and DIR/wait-local.\n"
@@ -287,7 +289,7 @@ static int run_one(struct run_args *a, const char *extra, const char *outdir, bo
     if (out_summary_write(&s, a->no_timing ? -1.0 : wall, path.p, &d) ||
         out_timeseries_write(&s, stage.tmp, &d) || out_trace_write(&s, stage.tmp, &d) ||
         out_plots_write(&s, stage.tmp, m.slo.latency_p95, a->quiet, &plotted, &d) ||
-        out_stage_commit(&stage, &d)) {
+        out_render(stage.tmp, NULL, 0, &d) || out_stage_commit(&stage, &d)) {
         /* Name the folder the user asked for, not the staging one. */
         size_t tl = stage.tmp ? strlen(stage.tmp) : 0;
         if (tl && strncmp(d.file, stage.tmp, tl) == 0) {
@@ -320,6 +322,9 @@ static int run_one(struct run_args *a, const char *extra, const char *outdir, bo
                    (unsigned long long)s.svcs[i].visits, s.svcs[i].utilization,
                    s.svcs[i].instance_seconds);
         printf("wrote %s/summary.json, and services.csv, requests.csv, trace.json there\n", outdir);
+        printf("graph: %s/graph.svg (and .png, .dot): services coloured by severity, the "
+               "trace's bottleneck in red\n",
+               outdir);
         printf("plots: %s/plots/*.gp%s\n", outdir,
                plotted ? " rendered to PNG and SVG"
                        : " (gnuplot is not installed: scripts and data kept; run gnuplot on "
@@ -557,10 +562,11 @@ static const char usage_render[] =
     "Usage: uksim render DIR [--window T]...\n"
     "\n"
     "Draws the topology and bottleneck graph of the run whose results are in\n"
-    "DIR (from uksim run) as DIR/graph.dot, .svg and .png: services with their\n"
-    "utilization and local wait (redder: more of their time waiting for their\n"
-    "own CPU), calls with their rate and network wait, and what the tracing\n"
-    "core blames in thick red (a CPU) or red (a link), delegations in orange.\n"
+    "DIR (uksim run draws it too) as DIR/graph.dot, .svg and .png: services\n"
+    "coloured by severity (the larger of CPU utilization and the share of the\n"
+    "end-to-end latency that waiting for their CPU explains), calls with their\n"
+    "rate and network wait; what the tracing core blames in red: a CPU (labelled\n"
+    "a bottleneck only when busy) or a link; delegations in orange; a legend.\n"
     "  -w, --window T   also draw the time window holding T seconds, as\n"
     "                   DIR/graph-<window start>.*; repeatable\n";
 

@@ -23,6 +23,7 @@ struct svc {
     char *name; /* as long as the file says */
     int ready;
     double util, cpu, wait, call;
+    double explains; /* share of the mean end-to-end latency its local wait explains */
     char verdict[16];
     char *blames;
 };
@@ -81,6 +82,9 @@ static int read_summary(const char *dir, struct picture *p, struct sim_diag *d)
     }
     json_t *svcs = json_object_get(root, "services"), *edges = json_object_get(root, "edges");
     double secs = jnum(root, "measured_seconds");
+    json_t *req = json_object_get(root, "requests");
+    double completed = jnum(req, "completed"),
+           latency = jnum(json_object_get(req, "latency"), "mean");
     if (!json_is_object(svcs) || !json_is_object(edges)) {
         json_decref(root);
         int rc = sim_diag_set(d, SIM_EINVAL, path, 0, "no services or edges: not a uksim summary");
@@ -104,6 +108,9 @@ static int read_summary(const char *dir, struct picture *p, struct sim_diag *d)
         s->wait = jnum(v, "local_wait");
         s->call = jnum(v, "call_time");
         s->ready = -1;
+        /* Visits per request times the wait of each, over the latency. */
+        s->explains =
+            completed > 0 && latency > 0 ? jnum(v, "visits") / completed * s->wait / latency : NAN;
         json_t *vd = json_object_get(v, "verdict");
         json_t *k = json_object_get(vd, "kind"), *c = json_object_get(vd, "callee");
         snprintf(s->verdict, sizeof s->verdict, "%s",
@@ -169,6 +176,7 @@ static int read_window(const char *dir, double t, struct picture *p, double *sta
         s->cpu = *field[14] ? strtod(field[14], NULL) : NAN;
         s->wait = *field[15] ? strtod(field[15], NULL) : NAN;
         s->call = *field[16] ? strtod(field[16], NULL) : NAN;
+        s->explains = NAN; /* the time series has no per-request latency split */
         snprintf(s->verdict, sizeof s->verdict, "%s", field[19]);
         free(s->blames);
         s->blames = xstrdup(field[20]);
@@ -225,6 +233,78 @@ static void blame(const struct picture *p, char *blamed)
     free(called);
 }
 
+/* How severe a service's state is, in [0, 1]: the larger of its CPU
+ * utilization and the share of the mean end-to-end latency that waiting for
+ * its CPU explains (NaN: unknown). */
+static double severity(const struct svc *s)
+{
+    double u = isnan(s->util) ? NAN : fmin(1, s->util);
+    double x = isnan(s->explains) ? NAN : fmin(1, s->explains);
+    if (isnan(u))
+        return x;
+    return isnan(x) ? u : fmax(u, x);
+}
+
+/* A box explaining the colours (node names hold '#', which service names
+ * cannot). */
+static void legend(Agraph_t *g)
+{
+    Agraph_t *c = agsubg(g, "cluster_legend", 1);
+    set(c, "label", "legend");
+    set(c, "fontname", "Helvetica");
+    set(c, "style", "dashed");
+    static const struct {
+        const char *name, *fill, *label, *style, *color, *pen;
+    } items[] = {
+        {"#low", "#d9ef8b",
+         "severity < 50%: the larger of CPU utilization\nand the share of latency its wait "
+         "explains",
+         "filled,rounded", "black", "1"},
+        {"#busy", "#fee08b", "severity 50-80%", "filled,rounded", "black", "1"},
+        {"#hot", "#f46d43", "severity >= 80%", "filled,rounded", "black", "1"},
+        {"#cpu", "#f46d43",
+         "CPU BOTTLENECK: blamed by the trace,\nseverity >= 50%, utilization >= 20%",
+         "filled,rounded", "red", "4"},
+        {"#light", "#d9ef8b", "blamed by the trace,\nnot a bottleneck", "filled,rounded,dashed",
+         "red", "1"},
+    };
+    Agnode_t *prev = NULL;
+    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+        Agnode_t *n = agnode(c, (char *)items[i].name, 1);
+        set(n, "shape", "box");
+        set(n, "fontname", "Helvetica");
+        set(n, "fontsize", "10");
+        set(n, "style", items[i].style);
+        set(n, "fillcolor", items[i].fill);
+        set(n, "color", items[i].color);
+        set(n, "penwidth", items[i].pen);
+        set(n, "label", items[i].label);
+        if (prev) {
+            Agedge_t *e = agedge(c, prev, n, NULL, 1);
+            set(e, "style", "invis");
+        }
+        prev = n;
+    }
+    Agnode_t *a = agnode(c, "#net-a", 1), *b = agnode(c, "#net-b", 1);
+    set(a, "shape", "point");
+    set(b, "shape", "point");
+    Agedge_t *e = agedge(c, a, b, NULL, 1);
+    set(e, "color", "red");
+    set(e, "penwidth", "4");
+    set(e, "label", "network bottleneck");
+    set(e, "fontname", "Helvetica");
+    set(e, "fontsize", "10");
+    Agnode_t *x = agnode(c, "#del-a", 1), *y = agnode(c, "#del-b", 1);
+    set(x, "shape", "point");
+    set(y, "shape", "point");
+    e = agedge(c, x, y, NULL, 1);
+    set(e, "color", "orange");
+    set(e, "penwidth", "2");
+    set(e, "label", "the trace delegates\nthe blame along it");
+    set(e, "fontname", "Helvetica");
+    set(e, "fontsize", "10");
+}
+
 static Agraph_t *build(const struct picture *p)
 {
     char *blamed = xcalloc((size_t)p->ns + 1, 1);
@@ -239,27 +319,36 @@ static Agraph_t *build(const struct picture *p)
         const struct svc *s = &p->s[i];
         Agnode_t *n = agnode(g, (char *)s->name, 1);
         nodes[i] = n;
-        char color[16];
-        double total = (isnan(s->cpu) ? 0 : s->cpu) + (isnan(s->wait) ? 0 : s->wait) +
-                       (isnan(s->call) ? 0 : s->call);
-        double share = total > 0 && !isnan(s->wait) ? s->wait / total : 0;
-        int gb = (int)lround(255 * (1 - fmin(1, fmax(0, share))));
-        snprintf(color, sizeof color, "#ff%02x%02x", gb, gb);
+        /* Severity: how busy the CPU is (fill), and how much of the
+         * end-to-end latency waiting for it explains (in the label). */
+        double sev = severity(s);
+        const char *fill = isnan(sev)   ? "#f0f0f0"
+                           : sev >= 0.8 ? "#f46d43"
+                           : sev >= 0.5 ? "#fee08b"
+                                        : "#d9ef8b";
         char ready[32] = "";
         if (s->ready >= 0)
             snprintf(ready, sizeof ready, "%d ready, ", s->ready);
         struct sim_buf label = {0};
-        sim_buf_printf(&label, "%s\n%sutil %.2f\nlocal wait %.2f ms (%.0f%%)", s->name, ready,
-                       isnan(s->util) ? 0.0 : s->util, isnan(s->wait) ? 0.0 : s->wait * 1e3,
-                       share * 100);
+        sim_buf_printf(&label, "%s\n%sutil %.2f\nlocal wait %.2f ms", s->name, ready,
+                       isnan(s->util) ? 0.0 : s->util, isnan(s->wait) ? 0.0 : s->wait * 1e3);
+        if (!isnan(s->explains))
+            sim_buf_printf(&label, "\n%.0f%% of latency", 100 * fmin(1, s->explains));
         set(n, "shape", "box");
         set(n, "style", "filled,rounded");
-        set(n, "fillcolor", color);
+        set(n, "fillcolor", fill);
         set(n, "fontname", "Helvetica");
-        if (blamed[i] == 1) {
+        /* The trace's blame is a bottleneck only where the CPU is busy, or
+         * where waiting for it explains much of the latency; never at a
+         * lightly loaded CPU. */
+        if (blamed[i] == 1 && s->util >= 0.2 && sev >= 0.5) {
             set(n, "color", "red");
             set(n, "penwidth", "4");
             sim_buf_printf(&label, "\nCPU BOTTLENECK");
+        } else if (blamed[i] == 1) {
+            set(n, "color", "red");
+            set(n, "style", "filled,rounded,dashed");
+            sim_buf_printf(&label, "\nblamed by the trace, not a bottleneck");
         }
         set(n, "label", label.p);
         free(label.p);
@@ -285,6 +374,7 @@ static Agraph_t *build(const struct picture *p)
             set(ed, "penwidth", "2");
         }
     }
+    legend(g);
     free(nodes);
     free(blamed);
     return g;
