@@ -35,6 +35,9 @@
 
 enum { EXIT_DONE = 0, EXIT_RUNFAIL = 1, EXIT_USAGE = 2 };
 
+/* uksim run draws the bottleneck graph of models up to this size. */
+#define GRAPH_AUTO_MAX 200
+
 static const char usage_main[] =
     "Usage: uksim COMMAND [OPTIONS]\n"
     "\n"
@@ -289,7 +292,8 @@ static int run_one(struct run_args *a, const char *extra, const char *outdir, bo
     if (out_summary_write(&s, a->no_timing ? -1.0 : wall, path.p, &d) ||
         out_timeseries_write(&s, stage.tmp, &d) || out_trace_write(&s, stage.tmp, &d) ||
         out_plots_write(&s, stage.tmp, m.slo.latency_p95, a->quiet, &plotted, &d) ||
-        out_render(stage.tmp, NULL, 0, &d) || out_stage_commit(&stage, &d)) {
+        (s.nsvcs <= GRAPH_AUTO_MAX && out_render(stage.tmp, NULL, 0, &d)) ||
+        out_stage_commit(&stage, &d)) {
         /* Name the folder the user asked for, not the staging one. */
         size_t tl = stage.tmp ? strlen(stage.tmp) : 0;
         if (tl && strncmp(d.file, stage.tmp, tl) == 0) {
@@ -322,9 +326,14 @@ static int run_one(struct run_args *a, const char *extra, const char *outdir, bo
                    (unsigned long long)s.svcs[i].visits, s.svcs[i].utilization,
                    s.svcs[i].instance_seconds);
         printf("wrote %s/summary.json, and services.csv, requests.csv, trace.json there\n", outdir);
-        printf("graph: %s/graph.svg (and .png, .dot): services coloured by severity, the "
-               "trace's bottleneck in red\n",
-               outdir);
+        if (s.nsvcs <= GRAPH_AUTO_MAX)
+            printf("graph: %s/graph.svg (and .png, .dot): services coloured by severity, the "
+                   "trace's bottleneck in red\n",
+                   outdir);
+        else
+            printf("graph: not drawn for %zu services (layout takes minutes); uksim render %s "
+                   "draws it\n",
+                   s.nsvcs, outdir);
         printf("plots: %s/plots/*.gp%s\n", outdir,
                plotted ? " rendered to PNG and SVG"
                        : " (gnuplot is not installed: scripts and data kept; run gnuplot on "
@@ -536,6 +545,7 @@ static int cmd_gen(int argc, char **argv)
     struct mdl_model m;
     if (mdl_load_string(&m, text, "<generated>", NULL, 0, &d)) {
         print_diag(&d);
+        topo_stats_fini(&st);
         free(text);
         return EXIT_USAGE;
     }
@@ -554,6 +564,10 @@ static int cmd_gen(int argc, char **argv)
                 "uksim gen %s: %d services, %d leaves, %d calls, depth %d, mean fan-out "
                 "%.2f, max fan-out %d\n",
                 o.kind, st.services, st.leaves, st.edges, st.depth, st.mean_fanout, st.max_fanout);
+    if (!quiet && rc == EXIT_DONE && st.roots > 1)
+        fprintf(stderr, "uksim gen %s: %d call graphs (request classes), each from its own entry\n",
+                o.kind, st.roots);
+    topo_stats_fini(&st);
     free(text);
     return rc;
 }

@@ -406,6 +406,7 @@ int out_render(const char *dir, const double *windows, int nwindows, struct sim_
     int err = read_summary(dir, &p, d);
     if (err)
         goto out;
+    agseterr(AGERR); /* Graphviz's warnings (bitmap scaling) are not ours */
     GVC_t *gvc = gvContext();
     for (int k = -1; k < nwindows && !err; k++) {
         double start = 0;

@@ -129,16 +129,18 @@ static void gen_dag(struct graph *g, int layers, int width, double p, gsl_rng *r
  * k services, k from a Zipf law on 1..10 with exponent 1.5. A call goes to
  * an existing service one level deeper with probability 0.25 (services
  * shared between call paths), else to a new one, until n services exist. */
-static void gen_alibaba(struct graph *g, int n, gsl_rng *r)
+/* One call graph, grown breadth first from a new root until it ends or the
+ * application has n services. A call may go to a service of the right depth
+ * already in this graph (services shared between call paths), so depth stays
+ * within 5 calls. Graphs do not share services with each other: each keeps
+ * the calibrated shape of one Alibaba call graph. */
+static void grow_graph(struct graph *g, int n, gsl_rng *r, const double *zipf, double zsum)
 {
     static const double leaf_p[] = {0.0, 0.05, 0.4, 0.7, 0.9, 1.0};
-    double zipf[10], zsum = 0;
-    for (int k = 0; k < 10; k++)
-        zsum += zipf[k] = pow(k + 1, -2.0);
-    add_node(g, 0);
-    for (int i = 0; i < g->n; i++) {
+    int root = add_node(g, 0);
+    for (int i = root; i < g->n; i++) {
         int d = g->depth[i];
-        if (d >= 5 || (i > 0 && gsl_rng_uniform(r) < leaf_p[d]))
+        if (d >= 5 || (i > root && gsl_rng_uniform(r) < leaf_p[d]))
             continue;
         double u = gsl_rng_uniform(r) * zsum;
         int k = 0;
@@ -149,7 +151,7 @@ static void gen_alibaba(struct graph *g, int n, gsl_rng *r)
             int shared = -1;
             if (gsl_rng_uniform(r) < 0.25) {
                 for (int t = 0; t < 8 && shared < 0; t++) {
-                    int c = (int)gsl_rng_uniform_int(r, (unsigned long)g->n);
+                    int c = root + (int)gsl_rng_uniform_int(r, (unsigned long)(g->n - root));
                     if (g->depth[c] == d + 1)
                         shared = c;
                 }
@@ -162,18 +164,44 @@ static void gen_alibaba(struct graph *g, int n, gsl_rng *r)
     }
 }
 
+/* An application of exactly n services: call graphs, each rooted at an
+ * entry service, until n services exist. */
+static void gen_alibaba(struct graph *g, int n, gsl_rng *r)
+{
+    double zipf[10], zsum = 0;
+    for (int k = 0; k < 10; k++)
+        zsum += zipf[k] = pow(k + 1, -2.0);
+    while (g->n < n) {
+        if (n - g->n == 1) {
+            /* One service left: a graph needs two, so the first root calls it. */
+            add_edge(g, 0, add_node(g, 1));
+            break;
+        }
+        grow_graph(g, n, r, zipf, zsum);
+    }
+}
+
 static void stats_of(const struct graph *g, struct topo_stats *s)
 {
     memset(s, 0, sizeof *s);
     s->services = g->n;
-    int *longest = xcalloc((size_t)g->n, sizeof *longest);
+    int *longest = xcalloc((size_t)g->n + 1, sizeof *longest);
     int nonleaf = 0;
-    /* Edges go from lower to higher index in every generator: a reverse
-     * sweep sees callees first. */
-    for (int i = g->n - 1; i >= 0; i--) {
-        for (int k = 0; k < g->nkids[i]; k++)
-            if (longest[g->kids[i][k]] + 1 > longest[i])
-                longest[i] = longest[g->kids[i][k]] + 1;
+    /* Every edge goes one level deeper: sweeping from the deepest level up
+     * sees callees before callers. */
+    int maxd = 0;
+    for (int i = 0; i < g->n; i++)
+        if (g->depth[i] > maxd)
+            maxd = g->depth[i];
+    for (int d = maxd; d >= 0; d--)
+        for (int i = 0; i < g->n; i++) {
+            if (g->depth[i] != d)
+                continue;
+            for (int k = 0; k < g->nkids[i]; k++)
+                if (longest[g->kids[i][k]] + 1 > longest[i])
+                    longest[i] = longest[g->kids[i][k]] + 1;
+        }
+    for (int i = 0; i < g->n; i++) {
         s->edges += g->nkids[i];
         if (g->nkids[i] == 0)
             s->leaves++;
@@ -181,10 +209,46 @@ static void stats_of(const struct graph *g, struct topo_stats *s)
             nonleaf++;
         if (g->nkids[i] > s->max_fanout)
             s->max_fanout = g->nkids[i];
+        s->roots += g->depth[i] == 0;
+        if (g->depth[i] == 0 && longest[i] > s->depth)
+            s->depth = longest[i];
     }
-    s->depth = longest[0];
     s->mean_fanout = nonleaf ? (double)s->edges / nonleaf : 0;
+    /* Per call graph: the services reachable from each root, and its depth. */
+    s->graph_size = xcalloc((size_t)s->roots + 1, sizeof *s->graph_size);
+    s->graph_depth = xcalloc((size_t)s->roots + 1, sizeof *s->graph_depth);
+    int *mark = xcalloc((size_t)g->n + 1, sizeof *mark);
+    int *stack = xcalloc((size_t)g->n + 1, sizeof *stack);
+    int k = 0;
+    for (int i = 0; i < g->n; i++) {
+        if (g->depth[i] != 0)
+            continue;
+        int top = 0, size = 0;
+        stack[top++] = i;
+        mark[i] = k + 1;
+        while (top) {
+            int v = stack[--top];
+            size++;
+            for (int j = 0; j < g->nkids[v]; j++)
+                if (mark[g->kids[v][j]] != k + 1) {
+                    mark[g->kids[v][j]] = k + 1;
+                    stack[top++] = g->kids[v][j];
+                }
+        }
+        s->graph_size[k] = size;
+        s->graph_depth[k] = longest[i];
+        k++;
+    }
+    free(mark);
+    free(stack);
     free(longest);
+}
+
+void topo_stats_fini(struct topo_stats *s)
+{
+    free(s->graph_size);
+    free(s->graph_depth);
+    s->graph_size = s->graph_depth = NULL;
 }
 
 char *topo_generate(const struct topo_opts *o, struct topo_stats *stats, struct sim_diag *d)
@@ -238,14 +302,17 @@ char *topo_generate(const struct topo_opts *o, struct topo_stats *stats, struct 
     }
     struct topo_stats st;
     stats_of(&g, &st);
-    if (stats)
-        *stats = st;
     struct sim_buf b = {0};
-    sim_buf_printf(&b, "# Generated by uksim gen %s (seed %llu): %d services, %d calls, depth %d.\n", o->kind,
-        (unsigned long long)o->seed, st.services, st.edges, st.depth);
+    sim_buf_printf(&b,
+                   "# Generated by uksim gen %s (seed %llu): %d services, %d calls, depth %d.\n",
+                   o->kind, (unsigned long long)o->seed, st.services, st.edges, st.depth);
     sim_buf_printf(&b, "# Mean CPU demand per service drawn from %s.\n", o->demand);
-    sim_buf_printf(&b, "run:      { seed = %llu; duration = \"120s\"; warmup = \"10s\"; };\n",
-        (unsigned long long)o->seed);
+    /* A window long enough that the time series stays within 5e6 rows. */
+    double window = fmax(1.0, ceil(120.0 * g.n / 5e6 * 10) / 10);
+    sim_buf_printf(&b,
+                   "run:      { seed = %llu; duration = \"120s\"; warmup = \"10s\"; window = "
+                   "\"%gs\"; };\n",
+                   (unsigned long long)o->seed, window);
     sim_buf_printf(&b, "network:  { latency = \"const(100us)\"; };\n");
     sim_buf_printf(&b, "tracing:  { sampling = 1; packet_timestamps = true; };\n");
     sim_buf_printf(&b, "services = (\n");
@@ -254,7 +321,7 @@ char *topo_generate(const struct topo_opts *o, struct topo_stats *stats, struct 
         if (!(mean > 1e-9))
             mean = 1e-9;
         sim_buf_printf(&b, "  { name = \"s%d\"; platform = \"%s\"; max = 100;%s", i, o->platform,
-            o->yield_points ? "" : "");
+                       o->yield_points ? "" : "");
         if (o->yield_points)
             sim_buf_printf(&b, " yield_points = %d;", o->yield_points);
         sim_buf_printf(&b, "\n    handler = ( { compute = \"exp(%.6gus)\"; }", mean * 1e6);
@@ -266,9 +333,27 @@ char *topo_generate(const struct topo_opts *o, struct topo_stats *stats, struct 
         }
         sim_buf_printf(&b, " ); }%s\n", i + 1 < g.n ? "," : "");
     }
-    sim_buf_printf(&b, ");\nworkload: { entry = \"s0\"; rate = \"const(%g)\"; };\n", o->rate);
+    if (st.roots <= 1) {
+        sim_buf_printf(&b, ");\nworkload: { entry = \"s0\"; rate = \"const(%g)\"; };\n", o->rate);
+    } else {
+        /* A request class per call graph, with Zipf(1) popularity: the
+         * first graph's entry gets the most requests. */
+        sim_buf_printf(&b, ");\nworkload: { rate = \"const(%g)\";\n  classes = (", o->rate);
+        int k = 0;
+        for (int i = 0; i < g.n; i++)
+            if (g.depth[i] == 0) {
+                sim_buf_printf(&b, "%s\n    { name = \"g%d\"; entry = \"s%d\"; share = %.6g; }",
+                               k ? "," : "", k, i, 1.0 / (k + 1));
+                k++;
+            }
+        sim_buf_printf(&b, " ); };\n");
+    }
     gsl_rng_free(rd);
     graph_free(&g);
     sim_dist_fini(&demand);
+    if (stats)
+        *stats = st;
+    else
+        topo_stats_fini(&st);
     return b.p;
 }

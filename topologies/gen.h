@@ -6,8 +6,10 @@
  *   dag       a random layered DAG: layers of `width` services, each calling
  *             each service of the next layer with probability p (and at least
  *             one, so every service is reachable);
- *   alibaba   a heavy-tailed call graph shaped after Alibaba's microservice
- *             traces (doc/generators.md gives the figures and tolerances).
+ *   alibaba   an application of exactly `services` services made of heavy-tailed
+ *             call graphs shaped after Alibaba's microservice traces, each
+ *             rooted at an entry (a request class), sharing services
+ *             (doc/generators.md gives the figures and tolerances).
  * Each service's mean CPU demand is drawn from `demand`; its compute step is
  * exponential with that mean. Ownership: topo_generate() returns a string
  * the caller frees. */
@@ -39,9 +41,16 @@ struct topo_stats {
     int services, leaves, edges, depth; /* depth: longest call path, in calls */
     double mean_fanout;                 /* calls per non-leaf service */
     int max_fanout;
+    int roots;        /* entry services, one per call graph (request class) */
+    int *graph_size;  /* per call graph: services reachable from its root */
+    int *graph_depth; /* per call graph: its longest call path, in calls */
 };
 
-/* Generates the model text; stats (may be NULL) receives the shape.
+/* Frees the per-graph arrays of a topo_stats filled by topo_generate(). */
+void topo_stats_fini(struct topo_stats *s);
+
+/* Generates the model text; stats (may be NULL) receives the shape (free
+ * it with topo_stats_fini()).
  * Returns NULL with the reason in d for bad options. */
 char *topo_generate(const struct topo_opts *o, struct topo_stats *stats, struct sim_diag *d);
 
