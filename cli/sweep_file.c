@@ -49,7 +49,18 @@ static char *value_text(const config_setting_t *s)
     case CONFIG_TYPE_STRING: return xstrdup(config_setting_get_string(s));
     case CONFIG_TYPE_INT:
     case CONFIG_TYPE_INT64: sim_buf_printf(&b, "%lld", config_setting_get_int64(s)); break;
-    case CONFIG_TYPE_FLOAT: sim_buf_printf(&b, "%.17g", config_setting_get_float(s)); break;
+    case CONFIG_TYPE_FLOAT: {
+        /* The shortest text that reads back as the same number. */
+        double v = config_setting_get_float(s);
+        for (int prec = 15; prec <= 17; prec++) {
+            free(b.p);
+            b = (struct sim_buf){0};
+            sim_buf_printf(&b, "%.*g", prec, v);
+            if (strtod(b.p, NULL) == v)
+                break;
+        }
+        break;
+    }
     case CONFIG_TYPE_BOOL:
         sim_buf_printf(&b, "%s", config_setting_get_bool(s) ? "true" : "false");
         break;
