@@ -10,6 +10,7 @@
 #include "models/run.h"
 #include "output/files.h"
 #include "output/graph.h"
+#include "output/report.h"
 #include "output/plots.h"
 #include "output/summary.h"
 #include "policies/policy.h"
@@ -51,6 +52,7 @@ static const char usage_main[] =
     "  gen KIND        write a generated topology (chain, tree, dag, alibaba)\n"
     "  sweep SWEEP     run a parameter grid with replications in parallel\n"
     "  render DIR      draw a run's topology and bottleneck graphs (SVG, PNG, DOT)\n"
+    "  report DIR      write DIR/report.html: table, graph, plots, settings\n"
     "  help model      print the model-file reference: every key, its unit and\n"
     "                  its default\n"
     "  help policies   list the scaling policies and their parameters\n"
@@ -628,6 +630,33 @@ static int cmd_render(int argc, char **argv)
     return EXIT_DONE;
 }
 
+static const char usage_report[] =
+    "Usage: uksim report DIR\n"
+    "\n"
+    "Writes DIR/report.html, one self-contained page over the results in DIR\n"
+    "(from uksim run), or over the runs in its subfolders side by side (as\n"
+    "uksim run without a model writes them): the comparison table with what\n"
+    "each row means, the bottleneck graph, the plots, and each run's settings.\n"
+    "Every image is inlined; the page loads nothing else and runs no script.\n";
+
+static int cmd_report(int argc, char **argv)
+{
+    if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        fputs(usage_report, stdout);
+        return EXIT_DONE;
+    }
+    if (argc != 2 || argv[1][0] == '-')
+        return usage_error("report", "%s", "expected one results directory");
+    struct sim_diag d = {0};
+    int err = out_report(argv[1], &d);
+    if (err) {
+        print_diag(&d);
+        return err == SIM_EIO ? EXIT_RUNFAIL : EXIT_USAGE;
+    }
+    printf("wrote %s/report.html\n", argv[1]);
+    return EXIT_DONE;
+}
+
 static int cmd_check(int argc, char **argv)
 {
     struct run_args a;
@@ -703,7 +732,7 @@ static int dispatch(int argc, char **argv)
                 printf("  %-13s %s\n", all[i]->name, all[i]->summary);
             return EXIT_DONE;
         }
-        static const char *const commands[] = {"run", "check", "gen", "sweep", "render"};
+        static const char *const commands[] = {"run", "check", "gen", "sweep", "render", "report"};
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
             if (!strcmp(topic, commands[i])) {
                 char *args[] = {argv[0], (char *)topic, "--help", NULL};
@@ -711,7 +740,7 @@ static int dispatch(int argc, char **argv)
             }
         fprintf(stderr,
                 "uksim: no help on \"%s\"; topics: model, policies, run, check, gen, sweep, "
-                "render\n",
+                "render, report\n",
                 topic);
         return EXIT_USAGE;
     }
@@ -733,6 +762,8 @@ static int dispatch(int argc, char **argv)
         return cli_sweep(argc - 1, argv + 1);
     if (!strcmp(cmd, "render"))
         return cmd_render(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report"))
+        return cmd_report(argc - 1, argv + 1);
     fprintf(stderr, "uksim: unknown command \"%s\"\n\n%s", cmd, usage_main);
     return EXIT_USAGE;
 }

@@ -5,6 +5,6 @@ libuksim_la_SOURCES += %reldir%/files.c %reldir%/files.h %reldir%/summary.c %rel
 	%reldir%/timeseries.c %reldir%/timeseries.h
 
 # Graphs need Graphviz (only output/ and topologies/ use cgraph).
-libuksim_la_SOURCES += %reldir%/graph.c %reldir%/graph.h
+libuksim_la_SOURCES += %reldir%/graph.c %reldir%/graph.h %reldir%/report.c %reldir%/report.h
 libuksim_la_CFLAGS += $(CGRAPH_CFLAGS)
 libuksim_la_LIBADD += $(CGRAPH_LIBS)

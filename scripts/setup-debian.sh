@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential autoconf automake libtool pkg-config \
 libgsl-dev libconfig-dev libcmocka-dev libgraphviz-dev libjansson-dev \
-libxml2-utils jq python3 procps gnuplot-nox clang"
+libxml2-utils jq python3 python3-pil procps gnuplot-nox clang chromium"
 
 missing=""
 for p in $PACKAGES; do
