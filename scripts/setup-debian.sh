@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential autoconf automake libtool pkg-config \
 libgsl-dev libconfig-dev libcmocka-dev libgraphviz-dev libjansson-dev \
-libxml2-utils jq python3 python3-pil procps gnuplot-nox clang chromium"
+libxml2-utils jq python3 python3-pil procps gnuplot-nox clang chromium \
+parallel slurm-wlm munge"
 
 missing=""
 for p in $PACKAGES; do

@@ -52,3 +52,10 @@ tests_test_tracecore_CFLAGS = -std=c99 $(WARN_CFLAGS) $(WERROR_CFLAGS) $(SAN_CFL
 tests_test_tracecore_LDADD = libwtrace.la $(CMOCKA_LIBS) -lm
 TESTS += tests/test_tracecore tests/tracecore-alone.test tests/sweep.test tests/reliability.test tests/examples.test tests/report.test
 EXTRA_DIST += tests/tracecore-alone.test tests/sweep.test tests/reliability.test tests/examples.test tests/report.test tests/lsan.supp examples
+
+# The cluster recipes on real engines (GNU parallel; a one-node Slurm with
+# munge, as root): not part of make check, run by .ci/run.
+EXTRA_DIST += tests/cluster.test
+.PHONY: check-cluster
+check-cluster: uksim
+	UKSIM=$(abs_top_builddir)/uksim TOP_SRCDIR=$(abs_top_srcdir) $(SHELL) $(srcdir)/tests/cluster.test
