@@ -412,7 +412,9 @@ static int run_scenario(struct run_args *a)
     printf("\n%-32s", "over-provisioned time (%)");
     for (int k = 0; k < 2; k++)
         cell(col[k].tau_o, "%.1f", 1);
-    printf("\nresults in %s/hpa and %s/wait-local\n", a->outdir, a->outdir);
+    printf("\nresults in %s/hpa and %s/wait-local, each with graph.svg (the bottleneck graph) "
+           "and plots/;\nuksim report %s writes all of it as one page, %s/report.html\n",
+           a->outdir, a->outdir, a->outdir, a->outdir);
     return EXIT_DONE;
 }
 

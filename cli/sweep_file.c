@@ -337,7 +337,10 @@ int sweep_prepare(struct sweep *w)
         if (mdl_load_file(&m, w->model, (const char *const *)sets, n, &d)) {
             sim_diag_format(&d, msg, sizeof msg);
             char *name = point_name(w, p);
-            fprintf(stderr, "uksim: %s: %s: %s\n", w->file, name, msg);
+            fprintf(stderr, "uksim: %s: %s: %s%s\n", w->file, name, msg,
+                    d.line == 0 && !strcmp(d.file, w->model)
+                        ? " (a relative model path is relative to the sweep file)"
+                        : "");
             free(name);
             rc = 2;
         } else {
