@@ -8,6 +8,13 @@ libwtrace_la_SOURCES = %reldir%/wtrace.h %reldir%/req.c %reldir%/wire.c %reldir%
 libwtrace_la_CPPFLAGS = -I$(srcdir)/%reldir%
 libwtrace_la_CFLAGS = -std=c99 -pedantic $(WARN_CFLAGS) $(WERROR_CFLAGS) $(SAN_CFLAGS)
 libwtrace_la_LDFLAGS = -version-info 0:0:0 -export-symbols-regex '^wt_' $(SAN_LDFLAGS)
+# The same core as a static convenience library, linked into uksim itself:
+# calls into it can be inlined (with LTO), and ./uksim is a plain binary
+# rather than libtool's wrapper script around one.
+noinst_LTLIBRARIES += libwtrace_core.la
+libwtrace_core_la_SOURCES = $(libwtrace_la_SOURCES)
+libwtrace_core_la_CPPFLAGS = $(libwtrace_la_CPPFLAGS)
+libwtrace_core_la_CFLAGS = $(libwtrace_la_CFLAGS)
 pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = %reldir%/wtrace.pc
 DISTCLEANFILES = %reldir%/wtrace.pc
