@@ -3,6 +3,8 @@
  * loaded or rejected with a message, never a crash or a leak. */
 #include "models/model.h"
 
+#include "fuzz/fuzz_text.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,11 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     struct mdl_model m;
     struct sim_diag d = {0};
     if (mdl_load_string(&m, text, "fuzz", NULL, 0, &d) == 0)

@@ -9,6 +9,8 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include "fuzz/fuzz_text.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,11 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     static const char *const sets[] = {"run.max_events=5000", "run.max_in_flight=5000",
                                        "tracing.export=5"};
     struct mdl_model m;

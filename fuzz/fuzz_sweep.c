@@ -3,6 +3,8 @@
  * is read or rejected with exit status 2, never a crash or a leak. */
 #include "cli/sweep_int.h"
 
+#include "fuzz/fuzz_text.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,11 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     struct sweep w;
     int rc = sweep_load_string(&w, text, "fuzz/sweep.cfg");
     if (rc != 0 && rc != 2)

@@ -14,27 +14,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-int ld_fail(struct loader *L, const config_setting_t *s, const char *fmt, ...)
+/* line < 0: a value set with --set (it has no line in the file). */
+static int vfail(struct loader *L, int line, const char *fmt, va_list ap)
 {
     char msg[480];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    int line = s ? (int)config_setting_source_line(s) : 0;
-    if (s && line == 0)
+    if (line < 0)
         return sim_diag_set(L->d, SIM_ECONFIG, L->file, 0, "%s (set with --set)", msg);
     return sim_diag_set(L->d, SIM_ECONFIG, L->file, line, "%s", msg);
 }
 
-int ld_fail_line(struct loader *L, int line, const char *fmt, ...)
+int ld_fail(struct loader *L, const config_setting_t *s, const char *fmt, ...)
 {
-    char msg[480];
+    int line = s ? (int)config_setting_source_line(s) : 0;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = vfail(L, s && line == 0 ? -1 : line, fmt, ap);
     va_end(ap);
-    return sim_diag_set(L->d, SIM_ECONFIG, L->file, line, "%s", msg);
+    return rc;
+}
+
+int ld_fail_line(struct loader *L, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vfail(L, line, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 void ld_warn(struct loader *L, const config_setting_t *s, const char *fmt, ...)

@@ -221,6 +221,17 @@ static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_
     }
 }
 
+/* Frees the world (the time series and spans may have moved to a summary). */
+static void world_fini(struct svc_world *w)
+{
+    sim_engine_destroy(w->eng);
+    ctl_stop(w);
+    svc_world_fini_services(w);
+    svc_visit_pool_fini(w);
+    free(w->lat);
+    free(w->users);
+}
+
 int run_model(const struct mdl_model *m, uint64_t seed, struct run_summary *out)
 {
     return run_model_ctl(m, seed, NULL, out);
@@ -287,12 +298,7 @@ int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_con
                  (unsigned long long)RUN_MAX_SAME_TIME);
     if (w.failed) {
         out->error = w.diag;
-        sim_engine_destroy(w.eng);
-        ctl_stop(&w);
-        svc_world_fini_services(&w);
-        svc_visit_pool_fini(&w);
-        free(w.lat);
-        free(w.users);
+        world_fini(&w);
         free(w.rows);
         free(w.crows);
         free(w.spans);
@@ -308,12 +314,7 @@ int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_con
     out->spans = w.spans;
     out->nspans = w.nspans;
     el_compute(m, out, w.lat, w.nlat); /* w.lat is sorted by summarise() */
-    sim_engine_destroy(w.eng);
-    ctl_stop(&w);
-    svc_world_fini_services(&w);
-    svc_visit_pool_fini(&w);
-    free(w.lat);
-    free(w.users);
+    world_fini(&w);
     return 0;
 }
 

@@ -129,11 +129,11 @@ static int fail_io(struct sim_diag *d, const char *path, int e)
     return sim_diag_set(d, SIM_EIO, path, 0, "cannot write: %s", strerror(e));
 }
 
-/* Writes into an existing file that is not a regular one (a device, a
- * FIFO), as a shell redirection would: never replaced, never created. */
-static int write_through(const char *path, const char *text, struct sim_diag *d)
+/* Opens path with flags (and O_WRONLY | O_CLOEXEC) and writes text to it,
+ * as a shell redirection would. */
+static int write_through(const char *path, int flags, const char *text, struct sim_diag *d)
 {
-    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+    int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0666);
     if (fd < 0)
         return fail_io(d, path, errno);
     int e = write_all(fd, text, strlen(text));
@@ -154,15 +154,8 @@ int out_write_atomic(const char *path, const char *text, struct sim_diag *d)
         char *real = realpath(path, NULL);
         if (!real) {
             /* A dangling link: create its target through it. */
-            if (stat(path, &st) != 0 && errno == ENOENT) {
-                int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-                if (fd < 0)
-                    return fail_io(d, path, errno);
-                int e = write_all(fd, text, strlen(text));
-                if (close(fd) != 0 && !e)
-                    e = errno;
-                return e ? fail_io(d, path, e) : 0;
-            }
+            if (stat(path, &st) != 0 && errno == ENOENT)
+                return write_through(path, O_CREAT | O_TRUNC, text, d);
             return fail_io(d, path, errno);
         }
         int rc = out_write_atomic(real, text, d);
@@ -172,7 +165,8 @@ int out_write_atomic(const char *path, const char *text, struct sim_diag *d)
     if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
         if (S_ISDIR(st.st_mode))
             return sim_diag_set(d, SIM_EIO, path, 0, "cannot write: it is a directory");
-        return write_through(path, text, d);
+        /* A device or a FIFO: written through, never replaced or created. */
+        return write_through(path, O_TRUNC | O_NOCTTY, text, d);
     }
     char *dir = dir_of(path);
     char *tmp = tmp_name(dir, "tmp");
