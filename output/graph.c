@@ -31,6 +31,7 @@ struct svc {
 struct edge {
     char *caller, *callee;
     double rate, net;
+    double explains; /* share of the mean end-to-end latency its network wait explains */
 };
 
 struct picture {
@@ -130,6 +131,8 @@ static int read_summary(const char *dir, struct picture *p, struct sim_diag *d)
         e->callee = xstrdup(arrow + 2);
         e->rate = secs > 0 ? jnum(v, "calls") / secs : NAN;
         e->net = jnum(v, "network_wait");
+        e->explains =
+            completed > 0 && latency > 0 ? jnum(v, "calls") / completed * e->net / latency : NAN;
     }
     snprintf(p->title, sizeof p->title, "whole run (%.0f s measured)", secs);
     json_decref(root);
@@ -291,7 +294,8 @@ static void legend(Agraph_t *g)
     Agedge_t *e = agedge(c, a, b, NULL, 1);
     set(e, "color", "red");
     set(e, "penwidth", "4");
-    set(e, "label", "network bottleneck");
+    set(e, "label",
+        "network bottleneck: blamed by the trace,\nits wait explains >= 20% of latency");
     set(e, "fontname", "Helvetica");
     set(e, "fontsize", "10");
     Agnode_t *x = agnode(c, "#del-a", 1), *y = agnode(c, "#del-b", 1);
@@ -359,16 +363,29 @@ static Agraph_t *build(const struct picture *p)
         if (a < 0 || b < 0)
             continue;
         Agedge_t *ed = agedge(g, nodes[a], nodes[b], NULL, 1);
-        char label[128] = "";
+        char label[160] = "";
         if (!isnan(e->rate))
             snprintf(label, sizeof label, "%.1f/s\nnet %.2f ms", e->rate, e->net * 1e3);
+        if (!isnan(e->explains) && e->explains >= 0.005)
+            snprintf(label + strlen(label), sizeof label - strlen(label), "\n%.0f%% of latency",
+                     100 * fmin(1, e->explains));
         set(ed, "label", label);
         set(ed, "fontname", "Helvetica");
+        /* A link's severity is the share of the latency its wait explains. */
+        if (!isnan(e->explains) && e->explains >= 0.5)
+            set(ed, "color", "#f46d43");
+        else if (!isnan(e->explains) && e->explains >= 0.2)
+            set(ed, "color", "#e6ab02");
         const struct svc *s = &p->s[a];
-        if (blamed[a] && !strcmp(s->blames, e->callee) && !strcmp(s->verdict, "link")) {
+        bool link = blamed[a] && !strcmp(s->blames, e->callee) && !strcmp(s->verdict, "link");
+        if (link && (isnan(e->explains) || e->explains >= 0.2)) {
             set(ed, "color", "red");
             set(ed, "penwidth", "4");
             set(ed, "xlabel", "NETWORK BOTTLENECK");
+        } else if (link) {
+            set(ed, "color", "red");
+            set(ed, "style", "dashed");
+            set(ed, "xlabel", "blamed by the trace, not a bottleneck");
         } else if (blamed[a] && !strcmp(s->blames, e->callee) && !strcmp(s->verdict, "delegate")) {
             set(ed, "color", "orange");
             set(ed, "penwidth", "2");
