@@ -424,7 +424,13 @@ int out_render(const char *dir, const double *windows, int nwindows, struct sim_
     if (err)
         goto out;
     agseterr(AGERR); /* Graphviz's warnings (bitmap scaling) are not ours */
-    GVC_t *gvc = gvContext();
+    /* One Graphviz context for the whole process: its text-layout plugin
+     * caches a font name across contexts, so a second context after
+     * gvFreeContext() reads freed memory (seen under ASan when one run
+     * draws two graphs). The context stays reachable until exit. */
+    static GVC_t *gvc;
+    if (!gvc)
+        gvc = gvContext();
     for (int k = -1; k < nwindows && !err; k++) {
         double start = 0;
         if (k >= 0 && (err = read_window(dir, windows[k], &p, &start, d)))
@@ -444,7 +450,6 @@ int out_render(const char *dir, const double *windows, int nwindows, struct sim_
         }
         agclose(g);
     }
-    gvFreeContext(gvc);
 out:
     picture_free(&p);
     return err;
