@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Benchmarks: built and run by `make bench`, never by `make check`.
-BENCH_PROGS = bench/bench_engine bench/bench_mm1 bench/bench_wtrace bench/bench_models
+BENCH_PROGS = bench/bench_engine bench/bench_mm1 bench/bench_wtrace bench/bench_models \
+	bench/bench_ratio
 EXTRA_PROGRAMS += $(BENCH_PROGS)
 bench_bench_engine_SOURCES = %reldir%/bench_engine.c %reldir%/bench_util.h
 bench_bench_engine_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) -O2
@@ -12,6 +13,10 @@ bench_bench_mm1_LDADD = libuksim.la $(GSL_LIBS)
 bench_bench_wtrace_SOURCES = %reldir%/bench_wtrace.c %reldir%/bench_util.h
 bench_bench_wtrace_CFLAGS = $(AM_CFLAGS) -O2
 bench_bench_wtrace_LDADD = libwtrace.la
+
+bench_bench_ratio_SOURCES = %reldir%/bench_ratio.c %reldir%/bench_util.h
+bench_bench_ratio_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) -O2
+bench_bench_ratio_LDADD = libuksim.la $(GSL_LIBS)
 
 bench_bench_models_SOURCES = %reldir%/bench_models.c %reldir%/bench_util.h
 bench_bench_models_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) -O2
