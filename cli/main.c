@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cli/model_doc.h"
+#include "cli/policy_cmd.h"
 #include "cli/sweep.h"
 #include "models/boot.h"
 #include "models/model.h"
@@ -53,6 +54,8 @@ static const char usage_main[] =
     "  sweep SWEEP     run a parameter grid with replications in parallel\n"
     "  render DIR      draw a run's topology and bottleneck graphs (SVG, PNG, DOT)\n"
     "  report DIR      write DIR/report.html: table, graph, plots, settings\n"
+    "  policy replay FILE  run recorded metrics through the Kubernetes HPA\n"
+    "                  controller, no simulation (JSON Lines in and out)\n"
     "  help model      print the model-file reference: every key, its unit and\n"
     "                  its default\n"
     "  help policies   list the scaling policies and their parameters\n"
@@ -734,7 +737,7 @@ static int dispatch(int argc, char **argv)
                 printf("  %-13s %s\n", all[i]->name, all[i]->summary);
             return EXIT_DONE;
         }
-        static const char *const commands[] = {"run", "check", "gen", "sweep", "render", "report"};
+        static const char *const commands[] = {"run", "check", "gen", "sweep", "render", "report", "policy"};
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
             if (!strcmp(topic, commands[i])) {
                 char *args[] = {argv[0], (char *)topic, "--help", NULL};
@@ -742,7 +745,7 @@ static int dispatch(int argc, char **argv)
             }
         fprintf(stderr,
                 "uksim: no help on \"%s\"; topics: model, policies, run, check, gen, sweep, "
-                "render, report\n",
+                "render, report, policy\n",
                 topic);
         return EXIT_USAGE;
     }
@@ -766,6 +769,8 @@ static int dispatch(int argc, char **argv)
         return cmd_render(argc - 1, argv + 1);
     if (!strcmp(cmd, "report"))
         return cmd_report(argc - 1, argv + 1);
+    if (!strcmp(cmd, "policy"))
+        return cli_policy(argc - 1, argv + 1);
     fprintf(stderr, "uksim: unknown command \"%s\"\n\n%s", cmd, usage_main);
     return EXIT_USAGE;
 }

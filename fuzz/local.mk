@@ -8,7 +8,7 @@ EXTRA_DIST += %reldir%/fuzz.sh %reldir%/fuzz_text.h %reldir%/fuzz_model.c %reldi
 .PHONY: fuzz-models
 fuzz-models: models/builtin_model.c
 	$(SHELL) $(srcdir)/%reldir%/fuzz.sh $(srcdir) $(builddir) fuzz-work $(FUZZ_SECONDS) \
-	  -- $(GSL_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(CGRAPH_CFLAGS) \
-	  -- $(GSL_LIBS) $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(CGRAPH_LIBS) \
+	  -- $(GSL_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS) $(CGRAPH_CFLAGS) \
+	  -- $(GSL_LIBS) $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(YAML_LIBS) $(CGRAPH_LIBS) \
 	  -- $(libuksim_la_SOURCES) $(nodist_libuksim_la_SOURCES) $(libwtrace_la_SOURCES)
 fuzz: fuzz-models

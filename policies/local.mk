@@ -2,4 +2,6 @@
 # Scaling policies behind one interface (policies/policy.h).
 libuksim_la_SOURCES += %reldir%/policy.h %reldir%/policies_int.h %reldir%/registry.c \
 	%reldir%/static.c %reldir%/threshold.c %reldir%/hpa.c %reldir%/latency_slo.c \
-	%reldir%/wait_local.c %reldir%/wait_central.c %reldir%/jit.c
+	%reldir%/wait_local.c %reldir%/wait_central.c %reldir%/jit.c \
+	%reldir%/hpa_core.c %reldir%/hpa_core.h %reldir%/hpa_spec.c %reldir%/hpa_spec.h \
+	%reldir%/hpa_yaml.c %reldir%/hpa_replay.c %reldir%/hpa_replay.h

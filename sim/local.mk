@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 # The discrete-event engine: a general library that knows nothing of services.
 noinst_LTLIBRARIES += libuksim.la
-libuksim_la_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS)
-libuksim_la_LIBADD = libwtrace_core.la $(GSL_LIBS) $(LIBCONFIG_LIBS) $(JANSSON_LIBS)
+libuksim_la_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS)
+libuksim_la_LIBADD = libwtrace_core.la $(GSL_LIBS) $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(YAML_LIBS)
 libuksim_la_SOURCES = \
 	%reldir%/err.c %reldir%/err.h \
 	%reldir%/engine.c %reldir%/engine.h \
