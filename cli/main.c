@@ -56,6 +56,8 @@ static const char usage_main[] =
     "  report DIR      write DIR/report.html: table, graph, plots, settings\n"
     "  policy replay FILE  run recorded metrics through the Kubernetes HPA\n"
     "                  controller, no simulation (JSON Lines in and out)\n"
+    "  export hpa MODEL -o DIR  write the HorizontalPodAutoscaler manifests\n"
+    "                  and controller flags of MODEL's hpa policy\n"
     "  help model      print the model-file reference: every key, its unit and\n"
     "                  its default\n"
     "  help policies   list the scaling policies and their parameters\n"
@@ -737,7 +739,7 @@ static int dispatch(int argc, char **argv)
                 printf("  %-13s %s\n", all[i]->name, all[i]->summary);
             return EXIT_DONE;
         }
-        static const char *const commands[] = {"run", "check", "gen", "sweep", "render", "report", "policy"};
+        static const char *const commands[] = {"run", "check", "gen", "sweep", "render", "report", "policy", "export"};
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
             if (!strcmp(topic, commands[i])) {
                 char *args[] = {argv[0], (char *)topic, "--help", NULL};
@@ -745,7 +747,7 @@ static int dispatch(int argc, char **argv)
             }
         fprintf(stderr,
                 "uksim: no help on \"%s\"; topics: model, policies, run, check, gen, sweep, "
-                "render, report, policy\n",
+                "render, report, policy, export\n",
                 topic);
         return EXIT_USAGE;
     }
@@ -771,6 +773,8 @@ static int dispatch(int argc, char **argv)
         return cmd_report(argc - 1, argv + 1);
     if (!strcmp(cmd, "policy"))
         return cli_policy(argc - 1, argv + 1);
+    if (!strcmp(cmd, "export"))
+        return cli_export(argc - 1, argv + 1);
     fprintf(stderr, "uksim: unknown command \"%s\"\n\n%s", cmd, usage_main);
     return EXIT_USAGE;
 }

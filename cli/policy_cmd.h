@@ -5,5 +5,6 @@
 #define CLI_POLICY_CMD_H
 
 int cli_policy(int argc, char **argv);
+int cli_export(int argc, char **argv);
 
 #endif

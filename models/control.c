@@ -16,6 +16,12 @@
 struct control {
     const struct run_control *ctl;
     struct pol_svc_view *views;
+    struct pol_inst_view **insts; /* per service */
+    size_t *inst_cap;
+    /* metrics-server: scrape g is at g * res_ns; usage over window scrapes,
+     * read lag_ns later; each instance keeps its last ring scrapes. */
+    int64_t res_ns, lag_ns, nscrapes;
+    int window, ring;
     double **net, **rem;
     int *target;
     int64_t *last_change;
@@ -30,6 +36,73 @@ static double per_s(uint64_t n, double secs)
 static double ns_mean(const struct wt_stat *k)
 {
     return k->n ? wt_stat_mean(k) * 1e-9 : NAN;
+}
+
+static int64_t busy_now(const struct svc_instance *in, int64_t now)
+{
+    return in->busy_ns + (in->running ? now - in->run_start : 0);
+}
+
+static void scrape(struct sim_engine *eng, void *arg)
+{
+    struct svc_world *w = arg;
+    struct control *c = w->control;
+    int64_t now = sim_now_ns(eng), g = c->nscrapes++;
+    for (size_t i = 0; i < w->nsvcs; i++) {
+        struct svc_service *s = &w->svcs[i];
+        for (int k = 0; k < s->ninst; k++) {
+            struct svc_instance *in = s->inst[k];
+            if (in->state == INST_STOPPED)
+                continue;
+            if (!in->scrapes)
+                in->scrapes = xmalloc((size_t)c->ring * sizeof *in->scrapes);
+            if (in->first_scrape < 0)
+                in->first_scrape = g;
+            in->scrapes[g % c->ring] = busy_now(in, now);
+        }
+    }
+    int64_t next = now + c->res_ns;
+    if (next <= sim_sec_to_ns(w->model->run.duration))
+        sim_schedule(eng, next, scrape, w);
+}
+
+/* The instances of s as a controller sees its pods. */
+static void inst_views(struct svc_world *w, struct control *c, struct svc_service *s,
+                       struct pol_svc_view *sv)
+{
+    int64_t now = sim_now_ns(w->eng);
+    struct pol_inst_view **v = &c->insts[s->index];
+    int64_t g = -1; /* the newest scrape the policy sees */
+    if (c->res_ns > 0 && now - c->lag_ns >= 0)
+        g = (now - c->lag_ns) / c->res_ns;
+    if (g >= c->nscrapes)
+        g = c->nscrapes - 1;
+    int n = 0;
+    for (int k = 0; k < s->ninst; k++) {
+        const struct svc_instance *in = s->inst[k];
+        if (in->state == INST_STOPPED)
+            continue;
+        if ((size_t)n == c->inst_cap[s->index])
+            *v = xgrow(*v, &c->inst_cap[s->index], (size_t)n + 1, sizeof **v);
+        bool served = in->state == INST_READY || in->state == INST_DRAINING;
+        struct pol_inst_view *iv = &(*v)[n++];
+        *iv = (struct pol_inst_view){
+            .cpu = NAN,
+            .sampled = NAN,
+            .start = sim_ns_to_sec(in->created),
+            .ready_change = sim_ns_to_sec(served ? in->serving_since : in->created),
+            .ready = in->state == INST_READY,
+            .pending = in->state == INST_PENDING,
+            .draining = in->state == INST_DRAINING,
+        };
+        if (g >= 0 && in->first_scrape >= 0 && g - c->window >= in->first_scrape) {
+            int64_t used = in->scrapes[g % c->ring] - in->scrapes[(g - c->window) % c->ring];
+            iv->cpu = (double)used / (double)(c->window * c->res_ns);
+            iv->sampled = sim_ns_to_sec(g * c->res_ns);
+        }
+    }
+    sv->ninst = n;
+    sv->inst = *v;
 }
 
 /* Builds the view of the period that started at c->period_start. */
@@ -76,6 +149,7 @@ static void build_view(struct svc_world *w, struct control *c, struct pol_view *
             .idle = sim_ns_to_sec(now - s->last_arrival),
             .since_change = sim_ns_to_sec(now - c->last_change[i]),
         };
+        inst_views(w, c, s, sv);
     }
     const struct client_acc *ca = &w->cacc[ACC_POLICY];
     *v = (struct pol_view){
@@ -179,6 +253,17 @@ void ctl_start(struct svc_world *w, const struct run_control *ctl)
     c->rem = xcalloc(n, sizeof *c->rem);
     c->target = xcalloc(n, sizeof *c->target);
     c->last_change = xcalloc(n, sizeof *c->last_change);
+    c->insts = xcalloc(n, sizeof *c->insts);
+    c->inst_cap = xcalloc(n, sizeof *c->inst_cap);
+    c->res_ns = sim_sec_to_ns(ctl->metric_resolution);
+    if (c->res_ns > 0) {
+        c->lag_ns = sim_sec_to_ns(ctl->metric_lag);
+        c->window = (int)llround(ctl->metric_window / ctl->metric_resolution);
+        if (c->window < 1)
+            c->window = 1;
+        c->ring = c->window + (int)(c->lag_ns / c->res_ns) + 2;
+        sim_schedule(w->eng, 0, scrape, w);
+    }
     for (size_t i = 0; i < n; i++) {
         size_t k = w->svcs[i].ncallees ? (size_t)w->svcs[i].ncallees : 1;
         c->net[i] = xcalloc(k, sizeof **c->net);
@@ -200,6 +285,10 @@ void ctl_stop(struct svc_world *w)
         free(c->net[i]);
         free(c->rem[i]);
     }
+    for (size_t i = 0; i < w->nsvcs; i++)
+        free(c->insts[i]);
+    free(c->insts);
+    free(c->inst_cap);
     free(c->net);
     free(c->rem);
     free(c->views);

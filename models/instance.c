@@ -10,6 +10,7 @@
 #include "sim/units.h"
 #include "sim/xalloc.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,9 +62,32 @@ static void ready_remove(struct svc_instance *in)
     last->ready_pos = in->ready_pos;
 }
 
+/* Instances billed: those holding a host slot (from boot to stop). */
+static int billed(const struct svc_service *s)
+{
+    return s->count[INST_BOOTING] + s->count[INST_REGISTERING] + s->count[INST_READY] +
+           s->count[INST_DRAINING];
+}
+
+/* Adds the billed count since the last mark (after warm-up) to the integral. */
+static void billed_mark(struct svc_service *s)
+{
+    int64_t now = sim_now_ns(s->world->eng), from = s->billed_mark;
+    if (from < s->world->warmup_ns)
+        from = s->world->warmup_ns;
+    if (now > from)
+        s->billed_integral += billed(s) * sim_ns_to_sec(now - from);
+    s->billed_mark = now;
+}
+
 static void set_state(struct svc_instance *in, enum inst_state st)
 {
     svc_serving_mark(in->svc);
+    billed_mark(in->svc);
+    if (st == INST_DRAINING)
+        in->svc->drains_started++;
+    if (in->state == INST_DRAINING && st == INST_STOPPED)
+        in->svc->drains_stopped++;
     if (in->state == INST_READY)
         ready_remove(in);
     in->svc->count[in->state]--;
@@ -101,8 +125,12 @@ struct svc_instance *svc_instance_new(struct svc_service *s, enum inst_state st)
                  MDL_INSTANCES_MAX, s->def->name, svc_live(s) + 1);
     int64_t now = sim_now_ns(s->world->eng);
     svc_serving_mark(s);
+    billed_mark(s);
     in->svc = s;
     in->state = st;
+    in->created = now;
+    in->busy_ns = 0;
+    in->first_scrape = -1;
     in->since = now;
     in->serving_since = now;
     s->count[st]++;
@@ -236,8 +264,11 @@ int svc_scale_to(struct svc_world *w, struct svc_service *s, int target)
     return target;
 }
 
-void svc_add_busy(struct svc_world *w, struct svc_service *s, int64_t from, int64_t to)
+void svc_add_busy(struct svc_world *w, struct svc_instance *in, int64_t from, int64_t to)
 {
+    struct svc_service *s = in->svc;
+    if (to > from)
+        in->busy_ns += to - from;
     for (int k = 0; k < NACC; k++) {
         int64_t start = w->cacc[k].start, wf = from < start ? start : from;
         if (to > wf)
@@ -256,7 +287,7 @@ void svc_close_busy(struct svc_world *w, int64_t now)
         for (int k = 0; k < s->ninst; k++) {
             struct svc_instance *in = s->inst[k];
             if (in->running)
-                svc_add_busy(w, s, in->run_start, now);
+                svc_add_busy(w, in, in->run_start, now);
             if (in->state == INST_STOPPED)
                 continue;
             s->st.inst_seconds += after_warmup(w, in->since, now);
@@ -266,10 +297,49 @@ void svc_close_busy(struct svc_world *w, int64_t now)
     }
 }
 
+/* Whether a draining instance still holds work (else it must have stopped). */
+static bool holds_work(const struct svc_instance *in)
+{
+    return in->outstanding || in->running || in->ring_head || in->yq_head || in->rq_head;
+}
+
+void svc_check_invariants(struct svc_world *w)
+{
+    for (size_t i = 0; i < w->nsvcs && !w->failed; i++) {
+        struct svc_service *s = &w->svcs[i];
+        billed_mark(s);
+        double a = s->billed_integral, b = s->st.inst_seconds;
+        if (fabs(a - b) > 1e-6 + 1e-9 * fabs(a))
+            svc_fail(w,
+                     "internal error: service \"%s\" billed %.9g instance-seconds, but its "
+                     "instance count integrates to %.9g",
+                     s->def->name, b, a);
+        for (int k = 0; k < s->ninst && !w->failed; k++)
+            if (s->inst[k]->state == INST_DRAINING && !holds_work(s->inst[k]))
+                svc_fail(w, "internal error: an instance of \"%s\" drains with nothing left",
+                         s->def->name);
+        if (!w->failed &&
+            s->drains_started != s->drains_stopped + (uint64_t)s->count[INST_DRAINING])
+            svc_fail(w,
+                     "internal error: service \"%s\": %llu drains started, %llu stopped, %d "
+                     "still draining",
+                     s->def->name, (unsigned long long)s->drains_started,
+                     (unsigned long long)s->drains_stopped, s->count[INST_DRAINING]);
+    }
+    if (!w->failed && w->sent != w->completed + w->failed_requests + w->live_measured)
+        svc_fail(w,
+                 "internal error: %llu measured requests sent, but %llu completed, %llu refused "
+                 "and %llu in flight",
+                 (unsigned long long)w->sent, (unsigned long long)w->completed,
+                 (unsigned long long)w->failed_requests, (unsigned long long)w->live_measured);
+}
+
 void svc_instances_fini(struct svc_service *s)
 {
-    for (int k = 0; k < s->ninst; k++)
+    for (int k = 0; k < s->ninst; k++) {
+        free(s->inst[k]->scrapes);
         free(s->inst[k]);
+    }
     free(s->inst);
     free(s->ready);
 }

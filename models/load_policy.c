@@ -3,11 +3,44 @@
  * policy's own parameters (numbers or durations; the policy checks them). */
 #include "models/load_int.h"
 
+#include "sim/strbuf.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
 
 #include <math.h>
 #include <string.h>
+
+/* manifests = ("a.yaml", ...) and plugin = "x.so": paths beside the model. */
+static int ld_policy_files(struct loader *L, const config_setting_t *g, struct mdl_policy *p)
+{
+    const config_setting_t *man = config_setting_get_member(g, "manifests");
+    if (man) {
+        p->manifests_line = (int)config_setting_source_line(man);
+        bool one = config_setting_type(man) == CONFIG_TYPE_STRING;
+        if (!one && !config_setting_is_aggregate(man))
+            return ld_fail(L, man, "manifests must be a list of file names, e.g. (\"hpa.yaml\")");
+        int n = one ? 1 : config_setting_length(man);
+        if (n == 0)
+            return ld_fail(L, man, "manifests is empty");
+        p->manifests = xcalloc((size_t)n, sizeof *p->manifests);
+        for (int i = 0; i < n; i++) {
+            const config_setting_t *e = one ? man : config_setting_get_elem(man, (unsigned)i);
+            const char *f = config_setting_get_string(e);
+            if (!f || !*f)
+                return ld_fail(L, e, "manifests: each entry must be a file name");
+            p->manifests[p->nmanifests++] = sim_path_join_new(L->dir, f);
+        }
+    }
+    const config_setting_t *plug = config_setting_get_member(g, "plugin");
+    if (plug) {
+        const char *f = config_setting_get_string(plug);
+        if (!f || !*f)
+            return ld_fail(L, plug, "plugin must be the file name of a shared object");
+        p->plugin_line = (int)config_setting_source_line(plug);
+        p->plugin = sim_path_join_new(L->dir, f);
+    }
+    return 0;
+}
 
 /* Groups of the documented schema that later versions model. */
 int ld_policy(struct loader *L, const config_setting_t *root)
@@ -22,11 +55,11 @@ int ld_policy(struct loader *L, const config_setting_t *root)
     p->line = (int)config_setting_source_line(g);
     const char *name = NULL;
     const config_setting_t *where;
-    if ((err = ld_string(L, g, "name", &name, &where)))
+    if ((err = ld_string(L, g, "name", &name, &where)) || (err = ld_policy_files(L, g, p)))
         return err;
-    if (!name)
+    if (!name && !p->plugin)
         return ld_fail(L, g, "policy needs a name, e.g. name = \"hpa\";");
-    p->name = xstrdup(name);
+    p->name = xstrdup(name ? name : "plugin");
     if ((err = ld_duration(L, g, "period", &p->period)) ||
         (err = ld_duration(L, g, "cooldown", &p->cooldown)))
         return err;
@@ -42,7 +75,8 @@ int ld_policy(struct loader *L, const config_setting_t *root)
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
         const char *key = config_setting_name(e);
-        if (!strcmp(key, "name") || !strcmp(key, "period") || !strcmp(key, "cooldown"))
+        if (!strcmp(key, "name") || !strcmp(key, "period") || !strcmp(key, "cooldown") ||
+            !strcmp(key, "manifests") || !strcmp(key, "plugin"))
             continue;
         struct mdl_param *q = &p->params[p->nparams];
         int t = config_setting_type(e);

@@ -291,7 +291,7 @@ static void burst_done(struct sim_engine *eng, void *arg)
     struct svc_instance *in = arg;
     struct svc_world *w = in->svc->world;
     struct visit *v = in->running;
-    svc_add_busy(w, in->svc, in->run_start, sim_now_ns(eng));
+    svc_add_busy(w, in, in->run_start, sim_now_ns(eng));
     span_add(w, v, SPAN_CPU, in->run_start, sim_now_ns(eng));
     v->t_mark = sim_now_ns(eng);
     in->running = NULL;

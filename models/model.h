@@ -153,6 +153,11 @@ struct mdl_policy {
     double cooldown;          /* s after a change to a service before the next one */
     struct mdl_param *params; /* the policy's own keys */
     size_t nparams;
+    char **manifests; /* manifests = ("hpa.yaml", ...): paths, resolved */
+    size_t nmanifests;
+    int manifests_line;
+    char *plugin; /* plugin = "./my.so": the path, resolved; NULL: none */
+    int plugin_line;
     int line;
 };
 

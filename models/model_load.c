@@ -137,6 +137,22 @@ static int load_config(struct mdl_model *m, config_t *cfg, const char *file,
     return err;
 }
 
+/* Adds the name and contents of a file (if it can be read) to dg. */
+static void digest_file(struct sim_digest *dg, const char *path)
+{
+    if (!path)
+        return;
+    sim_digest_str(dg, path);
+    char why[256], buf[65536];
+    FILE *f = sim_data_open(path, why, sizeof why);
+    if (!f)
+        return;
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0)
+        sim_digest_add(dg, buf, k);
+    fclose(f);
+}
+
 /* Applies the overrides, then reads every section in order. */
 static int load_sections(struct loader *L, config_t *cfg, const char *const *overrides,
                          size_t noverrides)
@@ -149,13 +165,12 @@ static int load_sections(struct loader *L, config_t *cfg, const char *const *ove
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
+    struct sim_digest dg;
+    sim_digest_init(&dg);
     if (mem) {
         config_write(cfg, mem);
         fclose(mem);
-        struct sim_digest dg;
-        sim_digest_init(&dg);
         sim_digest_add(&dg, text, len);
-        sim_digest_hex(&dg, L->m->digest);
     }
     free(text);
     static const char *const top[] = {"run",      "network", "tracing", "services", "hosts",
@@ -166,6 +181,11 @@ static int load_sections(struct loader *L, config_t *cfg, const char *const *ove
         (err = ld_workload(L, root)) || (err = ld_class_handlers(L)) || (err = ld_reachable(L)) ||
         (err = ld_tracing(L, root)) || (err = ld_policy(L, root)) || (err = ld_slo(L, root)))
         return err;
+    /* The policy's manifests and plugin are part of what the model is. */
+    const struct mdl_policy *pol = &L->m->policy;
+    for (size_t i = 0; i <= pol->nmanifests; i++)
+        digest_file(&dg, i < pol->nmanifests ? pol->manifests[i] : pol->plugin);
+    sim_digest_hex(&dg, L->m->digest);
     /* The time series holds a row per window and service. */
     const struct mdl_run *r = &L->m->run;
     double rows = ceil(r->duration / r->window) * (double)L->m->nservices;
@@ -243,6 +263,12 @@ static int check_includes(const char *text, const char *file, const char *dir, i
                 return sim_diag_set(d, SIM_ECONFIG, file, line,
                                     "@include nested more than 10 deep");
             char *name = xstrndup(q + 1, (size_t)(end - q - 1));
+            if (depth > 0 && name[0] == '/') {
+                free(name);
+                return sim_diag_set(d, SIM_ECONFIG, file, line,
+                                    "@include in an included file must name a file relative to "
+                                    "the model's folder");
+            }
             char *path = sim_path_join_new(dir, name);
             free(name);
             char why[300];
@@ -272,6 +298,41 @@ static int check_includes(const char *text, const char *file, const char *dir, i
     return 0;
 }
 
+/* libconfig 1.5 joins every @include to the include directory, absolute or
+ * not. An absolute "/x/y" in the model file becomes "../" x 64 + "x/y"
+ * (".." stops at the root), which the join turns back into /x/y. Included
+ * files are read by libconfig itself, so check_includes() refuses absolute
+ * names there. Returns a new text. */
+static char *absolute_includes(const char *text)
+{
+    struct sim_buf b = {0};
+    for (const char *p = text; *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p + 1) : strlen(p);
+        const char *q = p;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        const char *name = NULL;
+        if (strncmp(q, "@include", 8) == 0) {
+            q += 8;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (q[0] == '"' && q[1] == '/')
+                name = q + 2;
+        }
+        if (name) {
+            sim_buf_printf(&b, "%.*s\"", (int)(name - 2 - p), p);
+            for (int i = 0; i < 64; i++)
+                sim_buf_printf(&b, "../");
+            sim_buf_printf(&b, "%.*s", (int)(len - (size_t)(name - p)), name);
+        } else {
+            sim_buf_printf(&b, "%.*s", (int)len, p);
+        }
+        p += len;
+    }
+    return b.p ? b.p : xstrdup("");
+}
+
 int mdl_load_file(struct mdl_model *m, const char *path, const char *const *overrides,
                   size_t noverrides, struct sim_diag *d)
 {
@@ -299,6 +360,9 @@ int mdl_load_file(struct mdl_model *m, const char *path, const char *const *over
         free(dir);
         return err;
     }
+    char *abs = absolute_includes(text);
+    free(text);
+    text = abs;
     config_t cfg;
     config_init(&cfg);
     config_set_include_dir(&cfg, dir);
@@ -372,6 +436,10 @@ void mdl_model_fini(struct mdl_model *m)
     for (size_t i = 0; i < m->policy.nparams; i++)
         free(m->policy.params[i].key);
     free(m->policy.params);
+    for (size_t i = 0; i < m->policy.nmanifests; i++)
+        free(m->policy.manifests[i]);
+    free(m->policy.manifests);
+    free(m->policy.plugin);
     free(m->policy.name);
     sim_dist_fini(&m->workload.think);
     wl_rate_fini(&m->workload.rate);

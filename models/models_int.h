@@ -103,8 +103,12 @@ struct svc_instance {
     int ready_pos;                     /* position in svc->ready while READY */
     struct svc_instance *next_stopped; /* free list of stopped instances */
     enum inst_state state;
+    int64_t created;       /* requested (pol_inst_view.start) */
     int64_t since;         /* started booting (cost counts from here) */
     int64_t serving_since; /* ready */
+    int64_t busy_ns;       /* CPU-busy time since created, to the last burst end */
+    int64_t *scrapes;      /* cumulative busy_ns at the last metric scrapes (control.c) */
+    int64_t first_scrape;  /* index of the first scrape it was in; -1: none */
     struct visit *running; /* on the CPU, or NULL */
     int64_t run_start;     /* when the running burst started */
     int outstanding;       /* visits held, from dispatch to reply */
@@ -139,6 +143,11 @@ struct svc_service {
     size_t ready_cap;
     struct svc_instance *stopped; /* stopped instances, to reuse first */
     int count[INST_STOPPED + 1];  /* instances by state */
+    /* Invariant bookkeeping (svc_check_invariants): the integral of the
+     * billed instance count after warm-up, kept apart from inst_seconds. */
+    double billed_integral;
+    int64_t billed_mark;
+    uint64_t drains_started, drains_stopped;
     int64_t discovery_ns;
     struct step_cfg step_cfg; /* how its compute steps slice */
     gsl_rng *rng_boot;
@@ -176,6 +185,7 @@ struct svc_world {
     struct visit_chunk *chunks; /* every visit ever allocated */
     uint64_t next_req;
     uint64_t live_visits;   /* visits in flight, for run.max_in_flight */
+    uint64_t live_measured; /* measured requests sent and not yet answered */
     uint64_t live_requests; /* client requests not yet answered */
     long live_instances;    /* not stopped, over all services */
     bool failed;            /* the run stopped on an error, in diag */
@@ -272,9 +282,16 @@ void svc_serving_mark(struct svc_service *s);
 /* Closes the books at `now`: CPU time of running bursts, and the time of
  * instances still alive. */
 void svc_close_busy(struct svc_world *w, int64_t now);
+/* After svc_close_busy(): checks that each service's instance-seconds equal
+ * the integral of its billed instance count, that no draining instance is
+ * left holding nothing, and that measured requests sent = completed +
+ * refused + in flight. A violation is a simulator bug: the run fails with
+ * "internal error: ..." (svc_fail). */
+void svc_check_invariants(struct svc_world *w);
 void svc_instances_fini(struct svc_service *s);
-/* Adds the part of [from, to) after warm-up to the service's busy time. */
-void svc_add_busy(struct svc_world *w, struct svc_service *s, int64_t from, int64_t to);
+/* Adds the CPU burst [from, to) of in to its busy time and the part after
+ * warm-up to its service's. */
+void svc_add_busy(struct svc_world *w, struct svc_instance *in, int64_t from, int64_t to);
 
 /* balancer.c: requests reaching a service. */
 /* Sends request or call v (its class and bytes set) to service `to` from

@@ -29,6 +29,7 @@ static void client_reply(struct svc_world *w, struct visit *v)
     struct sim_engine *eng = w->eng;
     int64_t lat = sim_now_ns(eng) - v->t_sent;
     w->live_requests--;
+    w->live_measured -= v->measured;
     if (v->failed) {
         for (int k = 0; k < NACC; k++)
             w->cacc[k].failed++;
@@ -78,6 +79,7 @@ static void send_request(struct svc_world *w, uint32_t user)
     v->bytes =
         cls->size.kind == SIM_DIST_CONST ? cls->size.p1 : sim_dist_sample(&cls->size, w->rng_class);
     w->sent += v->measured;
+    w->live_measured += v->measured;
     for (int k = 0; k < NACC; k++)
         w->cacc[k].sent++;
     if (v->measured && w->exported < w->model->tracing.export_requests) {
@@ -237,6 +239,17 @@ int run_model(const struct mdl_model *m, uint64_t seed, struct run_summary *out)
     return run_model_ctl(m, seed, NULL, out);
 }
 
+/* A run that stopped on an error: its reason in out, nothing else kept. */
+static int run_failed(struct svc_world *w, struct run_summary *out)
+{
+    out->error = w->diag;
+    world_fini(w);
+    free(w->rows);
+    free(w->crows);
+    free(w->spans);
+    return SIM_ERANGE;
+}
+
 int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_control *ctl,
                   struct run_summary *out)
 {
@@ -296,16 +309,13 @@ int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_con
                  "zero delays, such as closed-loop users with no think time calling services "
                  "that take no time)",
                  (unsigned long long)RUN_MAX_SAME_TIME);
-    if (w.failed) {
-        out->error = w.diag;
-        world_fini(&w);
-        free(w.rows);
-        free(w.crows);
-        free(w.spans);
-        return SIM_ERANGE;
-    }
+    if (w.failed)
+        return run_failed(&w, out);
     svc_window_flush(&w); /* the last, partial window */
     svc_close_busy(&w, sim_now_ns(w.eng));
+    svc_check_invariants(&w);
+    if (w.failed)
+        return run_failed(&w, out);
     summarise(&w, why, out);
     out->rows = w.rows;
     out->nrows = w.nrows;

@@ -126,6 +126,12 @@ struct run_control {
     void (*decide)(void *ctx, const struct pol_view *v, struct pol_action *a); /* NULL: none */
     int (*demand)(void *ctx, const struct pol_view *v, int svc);
     void *ctx;
+    /* Per-instance CPU samples in the view (pol_inst_view.cpu), as
+     * metrics-server takes them: cumulative CPU read every metric_resolution
+     * s, usage = the rate over metric_window s (a multiple of the
+     * resolution), seen by the policy metric_lag s after the scrape.
+     * metric_resolution 0: no samples (cpu is NaN). */
+    double metric_resolution, metric_window, metric_lag;
     /* Optional: called 200 times over the run with the simulated time, the
      * run's end and the events so far (for a progress line). */
     void (*progress)(void *pctx, double now, double end, uint64_t events);

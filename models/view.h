@@ -10,7 +10,21 @@
 
 #include "tracecore/wtrace.h"
 
+#include <stdbool.h>
 #include <stdint.h>
+
+/* One instance as an orchestrator sees a pod. Times are simulated seconds. */
+struct pol_inst_view {
+    double cpu;          /* CPU busy share of its one vCPU over the last metric
+                            sample, as metrics-server reports it (see
+                            run_control); NaN: no sample yet */
+    double sampled;      /* s, when that sample was taken; NaN: none */
+    double start;        /* s, when it was created (began waiting or booting) */
+    double ready_change; /* s, when it last became ready (or start) */
+    bool ready;          /* serving */
+    bool pending;        /* waiting for a host slot: not started */
+    bool draining;       /* being removed: finishes what it holds */
+};
 
 struct pol_svc_view {
     const char *name;
@@ -34,6 +48,8 @@ struct pol_svc_view {
     uint64_t queued;         /* requests waiting at the balancer now */
     double idle;             /* s since a visit last arrived */
     double since_change;     /* s since the policy last changed this service */
+    int ninst;                         /* instances not yet stopped */
+    const struct pol_inst_view *inst; /* ninst of them */
 };
 
 struct pol_view {

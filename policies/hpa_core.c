@@ -30,6 +30,7 @@ void hpa_config_default(struct hpa_config *c)
         .readiness_delay = 30,
         .downscale_window = 300,
         .metric_window = 60,
+        .metric_resolution = 15,
     };
 }
 
@@ -114,7 +115,8 @@ static int metric_replicas(const struct hpa_spec *spec, const struct hpa_config 
             set_aside = true;
         else if (p->start + cfg->cpu_init > now)
             /* Still initialising: unready, or ready for less than one sample. */
-            set_aside = !p->ready || now < p->ready_change + cfg->metric_window;
+            set_aside = !p->ready || (isnan(p->sampled) ? now : p->sampled) <
+                                         p->ready_change + cfg->metric_window;
         else
             /* Unready and never ready since its start. */
             set_aside = !p->ready && p->start + cfg->readiness_delay > p->ready_change;

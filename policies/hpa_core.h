@@ -68,6 +68,7 @@ struct hpa_config {
     double readiness_delay;  /* s, 30: ...-initial-readiness-delay */
     double downscale_window; /* s, 300: ...-downscale-stabilization */
     double metric_window;    /* s, 60: the length of a CPU sample */
+    double metric_resolution; /* s, 15: metrics-server's scrape interval (simulator only) */
 };
 
 enum hpa_phase { HPA_RUNNING, HPA_PENDING, HPA_FAILED };
@@ -80,6 +81,7 @@ struct hpa_pod {
     double ready_change; /* s, the Ready condition's last transition */
     bool deleting;       /* has a deletion timestamp */
     enum hpa_phase phase;
+    double sampled;      /* s, the sample's timestamp; NaN: the sync time */
 };
 
 struct hpa_rec {

@@ -150,7 +150,8 @@ static int read_pod(struct replay *r, const json_t *p, size_t i, struct hpa_pod 
         if (!known)
             ignored(r, "pods[].", k);
     }
-    *out = (struct hpa_pod){.cpu = NAN, .start = NAN, .ready_change = NAN, .phase = HPA_RUNNING};
+    *out = (struct hpa_pod){
+        .cpu = NAN, .start = NAN, .ready_change = NAN, .phase = HPA_RUNNING, .sampled = NAN};
     const json_t *cpu = json_object_get(p, "cpu");
     if (cpu && !json_is_null(cpu)) {
         snprintf(f, sizeof f, "pods[%zu].cpu", i);

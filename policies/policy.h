@@ -20,6 +20,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* How instance CPU is sampled for the view (run_control): init() may ask
+ * for samples by setting resolution > 0. */
+struct pol_metrics {
+    double resolution, window, lag; /* s */
+};
+
 /* The policy group of a model file. */
 struct pol_params {
     const char *file;
@@ -27,6 +33,8 @@ struct pol_params {
     const struct mdl_slo *slo;
     int nsvcs;
     bool *used; /* per parameter, set by pol_param() */
+    const struct mdl_model *model;
+    struct pol_metrics *metrics; /* zero unless init() asks */
 };
 
 /* Reads parameter key (default def when absent), checking lo <= value <= hi.
@@ -62,10 +70,12 @@ struct pol_control {
 int pol_control_init(struct pol_control *pc, const struct mdl_model *m, struct sim_diag *d);
 void pol_control_fini(struct pol_control *pc);
 
-/* Kubernetes HPA's replica rule (documented in policies/hpa.c), exposed for
- * tests: ready instances at utilization util against target, with booting
- * instances counted at 0% when scaling up. Returns the desired count before
- * rate limits and stabilisation. */
-int pol_hpa_desired(int ready, int booting, double util, double target, double tolerance);
+/* The HorizontalPodAutoscaler the hpa policy of pc runs for service svc, or
+ * NULL when pc's policy is not hpa. */
+struct hpa_spec;
+const struct hpa_spec *pol_hpa_spec(const struct pol_control *pc, int svc);
+/* Its controller settings (kube-controller-manager's flags), or NULL. */
+struct hpa_config;
+const struct hpa_config *pol_hpa_config(const struct pol_control *pc);
 
 #endif

@@ -84,8 +84,10 @@ int pol_control_init(struct pol_control *pc, const struct mdl_model *m, struct s
         return sim_diag_set(d, SIM_ECONFIG, m->source, pol->line,
                             "unknown policy \"%s\" (known: %s)", pol->name, list);
     }
-    struct pol_params p = {m->source, pol, &m->slo, (int)m->nservices,
-                           xcalloc(pol->nparams + 1, sizeof(bool))};
+    struct pol_metrics metrics = {0};
+    struct pol_params p = {
+        m->source, pol,     &m->slo, (int)m->nservices, xcalloc(pol->nparams + 1, sizeof(bool)),
+        m,         &metrics};
     int err = ops->init(&pc->state, &p, d);
     for (size_t i = 0; !err && i < pol->nparams; i++)
         if (!p.used[i])
@@ -106,6 +108,9 @@ int pol_control_init(struct pol_control *pc, const struct mdl_model *m, struct s
         .decide = decide,
         .demand = ops->demand ? demand : NULL,
         .ctx = pc,
+        .metric_resolution = metrics.resolution,
+        .metric_window = metrics.window,
+        .metric_lag = metrics.lag,
     };
     return 0;
 }

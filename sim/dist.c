@@ -11,6 +11,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,10 +114,71 @@ void sim_dist_init_const(struct sim_dist *d, double value)
     d->mean = value;
 }
 
+/* sum(d1, d2, ...): the terms split at the commas outside parentheses and
+ * quotes; a term is any distribution but a sum. */
+static int parse_sum(struct sim_dist *d, const char *text, enum sim_dist_unit unit,
+                     const char *base_dir, char *err, size_t errlen)
+{
+    const char *open = strchr(text, '('), *close = strrchr(text, ')');
+    const char *tail = close ? close + 1 : NULL;
+    while (tail && (*tail == ' ' || *tail == '\t'))
+        tail++;
+    if (!open || !close || close < open || *tail) {
+        snprintf(err, errlen, "sum(d1, d2, ...): expected distributions in parentheses");
+        return SIM_EINVAL;
+    }
+    d->kind = SIM_DIST_SUM;
+    d->parts = xcalloc(SIM_DIST_PARTS, sizeof *d->parts);
+    const char *p = open + 1;
+    for (;;) {
+        int depth = 0;
+        bool quoted = false;
+        const char *q = p;
+        for (; q < close && (depth > 0 || quoted || *q != ','); q++) {
+            if (*q == '"')
+                quoted = !quoted;
+            else if (!quoted && *q == '(')
+                depth++;
+            else if (!quoted && *q == ')')
+                depth--;
+        }
+        if (d->nparts == SIM_DIST_PARTS) {
+            snprintf(err, errlen, "sum(...): at most %d terms", SIM_DIST_PARTS);
+            return SIM_EINVAL;
+        }
+        char *term = xstrndup(p, (size_t)(q - p));
+        const char *t = term;
+        while (*t == ' ' || *t == '\t')
+            t++;
+        int rc = SIM_EINVAL;
+        if (!strncmp(t, "sum", 3))
+            snprintf(err, errlen, "sum(...): a term cannot be a sum");
+        else
+            rc = sim_dist_init_parse(&d->parts[d->nparts], term, unit, base_dir, err, errlen);
+        free(term);
+        if (rc)
+            return rc;
+        d->mean += d->parts[d->nparts++].mean;
+        if (q >= close)
+            break;
+        p = q + 1;
+    }
+    return 0;
+}
+
 int sim_dist_init_parse(struct sim_dist *d, const char *text, enum sim_dist_unit unit,
                         const char *base_dir, char *err, size_t errlen)
 {
     memset(d, 0, sizeof *d);
+    const char *t = text;
+    while (*t == ' ' || *t == '\t')
+        t++;
+    if (!strncmp(t, "sum", 3) && (t[3] == '(' || t[3] == ' ')) {
+        int rc = parse_sum(d, t, unit, base_dir, err, errlen);
+        if (rc)
+            sim_dist_fini(d);
+        return rc;
+    }
     struct sim_call c;
     int idx = sim_call_parse_sig(text, sigs, sizeof sigs / sizeof sigs[0], "distribution", &c, err,
                                  errlen);
@@ -189,13 +251,19 @@ int sim_dist_init_parse(struct sim_dist *d, const char *text, enum sim_dist_unit
         d->p2 = a * (b - 1.0) / b; /* scale x_m */
         d->mean = a;
         break;
-    case SIM_DIST_EMPIRICAL: break;
+    case SIM_DIST_EMPIRICAL:
+    case SIM_DIST_SUM: break;
     }
     return 0;
 }
 
 void sim_dist_fini(struct sim_dist *d)
 {
+    for (size_t i = 0; i < d->nparts; i++)
+        sim_dist_fini(&d->parts[i]);
+    free(d->parts);
+    d->parts = NULL;
+    d->nparts = 0;
     free(d->table);
     d->table = NULL;
     d->ntable = 0;
@@ -211,6 +279,12 @@ double sim_dist_sample(const struct sim_dist *d, gsl_rng *r)
     case SIM_DIST_GAMMA: return gsl_ran_gamma(r, d->p1, d->p2);
     case SIM_DIST_PARETO: return gsl_ran_pareto(r, d->p1, d->p2);
     case SIM_DIST_EMPIRICAL: return d->table[gsl_rng_uniform_int(r, d->ntable)];
+    case SIM_DIST_SUM: {
+        double x = 0;
+        for (size_t i = 0; i < d->nparts; i++)
+            x += sim_dist_sample(&d->parts[i], r);
+        return x;
+    }
     }
     return 0;
 }

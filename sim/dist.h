@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* sim/dist.h: random distributions as written in model files:
  * const(x), exp(mean), uniform(a, b), lognormal(mean, cv), gamma(mean, cv),
- * pareto(mean, alpha), empirical("file.csv").
+ * pareto(mean, alpha), empirical("file.csv"), and sum(d1, d2, ...) of up to
+ * SIM_DIST_PARTS of those, drawn independently and added (a boot made of
+ * phases, each measured on its own).
  * Ownership: sim_dist_init_parse() fills caller storage; sim_dist_fini() frees
- * the empirical table it may hold. */
+ * the empirical table and the terms of a sum it may hold. */
 #ifndef SIM_DIST_H
 #define SIM_DIST_H
 
@@ -18,7 +20,10 @@ enum sim_dist_kind {
     SIM_DIST_GAMMA,
     SIM_DIST_PARETO,
     SIM_DIST_EMPIRICAL,
+    SIM_DIST_SUM,
 };
+
+#define SIM_DIST_PARTS 8
 
 /* What the arguments of a distribution measure. */
 enum sim_dist_unit {
@@ -33,6 +38,8 @@ struct sim_dist {
     double mean;   /* the distribution's mean */
     double *table; /* empirical values, sorted */
     size_t ntable;
+    struct sim_dist *parts; /* sum: the terms */
+    size_t nparts;
 };
 
 /* Parses text into d. base_dir (may be NULL) resolves a relative empirical

@@ -74,6 +74,35 @@ static void test_scale_in_drains_and_stops(void **state)
     run_summary_fini(&s);
 }
 
+/* The drain leak: a handler whose last step is a call ends with a burst of
+ * no CPU. A 2-instance service scaled down to 1 at 10 s of a 60 s run bills
+ * 2 x 10 + 50 = 70 instance-seconds (plus the milliseconds of draining),
+ * under both schedulers; the run's own invariants (svc_check_invariants)
+ * hold as well, or run_model() would fail. */
+static void test_drain_after_a_call_stops(void **state)
+{
+    (void)state;
+    const char *sched[] = {"lwt", "fifo"};
+    for (int k = 0; k < 2; k++) {
+        char text[1024];
+        snprintf(text, sizeof text,
+                 "run = { duration = \"60s\"; };\n"
+                 "services = ( { name = \"a\"; instances = 2; scheduler = \"%s\";\n"
+                 "  scale_at = ( { at = \"10s\"; instances = 1; } );\n"
+                 "  handler = ( { compute = \"exp(1ms)\"; }, { call = \"b\"; } ); },\n"
+                 "  { name = \"b\"; handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
+                 "workload = { rate = \"const(100)\"; };\n",
+                 sched[k]);
+        struct run_summary s;
+        run_text(text, 4, &s);
+        double cost = s.svcs[0].instance_seconds;
+        assert_true(cost >= 2 * 10.0 + 50.0);
+        assert_true(cost < 2 * 10.0 + 50.0 + 0.2);
+        assert_int_equal(s.completed, s.sent);
+        run_summary_fini(&s);
+    }
+}
+
 /* With no instance, requests wait at the balancer; the first instance is
  * requested at 5 s and boots in 1 s: every request sent before 6 s waits
  * until then, and none is lost. */
@@ -365,6 +394,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scale_out_costs_from_request),
         cmocka_unit_test(test_scale_in_drains_and_stops),
+        cmocka_unit_test(test_drain_after_a_call_stops),
         cmocka_unit_test(test_cold_start_holds_requests),
         cmocka_unit_test(test_time_series_adds_up),
         cmocka_unit_test(test_closed_loop_matches_mva),

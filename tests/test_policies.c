@@ -4,6 +4,7 @@
  * end: on a chain whose last service is the bottleneck the trace-driven
  * policies scale that service alone while the latency-SLO policy scales its
  * callers too; just-in-time summoning boots on demand and returns to zero. */
+#include "policies/hpa_core.h"
 #include "policies/policy.h"
 
 #include <setjmp.h>
@@ -16,26 +17,52 @@
 
 #include <cmocka.h>
 
-/* Kubernetes documentation, "Algorithm details": with a current metric of
- * 200m against a target of 100m the replicas double; at 50m they halve; a
- * ratio within the 0.1 tolerance changes nothing; pods not yet ready count
- * at 0% on scale-up. */
+/* Kubernetes documentation, "Algorithm details", through the controller's
+ * metric stage (policies/hpa_core.h): with a current metric of 200% against
+ * a target of 100% the replicas double; at 50% they halve; a ratio within
+ * the 0.1 tolerance changes nothing; pods not yet ready count at 0% on
+ * scale-up, and a scale that this reverses does not happen. Rate limits and
+ * stabilization are opened wide so that only the metric stage decides. */
+static int hpa_once(int ready, int unready, double cpu)
+{
+    struct hpa_spec spec;
+    hpa_spec_default(&spec);
+    spec.max = 1000;
+    spec.target_util = 100;
+    spec.has_behavior = true;
+    spec.up.policies[0] = (struct hpa_rate_policy){HPA_POLICY_PERCENT, 100000, 15};
+    spec.up.npolicies = 1;
+    spec.down.stabilization = 0;
+    struct hpa_config cfg;
+    hpa_config_default(&cfg);
+    struct hpa_pod pods[16];
+    for (int i = 0; i < ready + unready; i++)
+        pods[i] = (struct hpa_pod){.cpu = i < ready ? cpu : NAN,
+                                   .ready = i < ready,
+                                   .start = i < ready ? -1000 : 990,
+                                   .ready_change = i < ready ? -1000 : 990,
+                                   .sampled = NAN};
+    struct hpa_state st = {0};
+    int n = hpa_sync(&st, &spec, &cfg, 1000, ready + unready, pods, (size_t)(ready + unready));
+    hpa_state_fini(&st);
+    return n;
+}
+
 static void test_hpa_rule_worked_examples(void **state)
 {
     (void)state;
-    assert_int_equal(pol_hpa_desired(4, 0, 0.200, 0.100, 0.1), 8);
-    assert_int_equal(pol_hpa_desired(4, 0, 0.050, 0.100, 0.1), 2);
-    assert_int_equal(pol_hpa_desired(4, 0, 0.105, 0.100, 0.1), 4);
-    assert_int_equal(pol_hpa_desired(4, 0, 0.095, 0.100, 0.1), 4);
-    assert_int_equal(pol_hpa_desired(3, 0, 0.170, 0.100, 0.1), 6); /* ceil(5.1) */
-    /* 2 ready at 150% of target and 2 booting: counting the booting ones at
-     * 0% the average is 75%, a scale-down, which reverses the direction:
-     * nothing happens. */
-    assert_int_equal(pol_hpa_desired(2, 2, 0.75, 0.5, 0.1), 4);
+    assert_int_equal(hpa_once(4, 0, 200), 8);
+    assert_int_equal(hpa_once(4, 0, 50), 2);
+    assert_int_equal(hpa_once(4, 0, 105), 4);
+    assert_int_equal(hpa_once(4, 0, 95), 4);
+    assert_int_equal(hpa_once(3, 0, 170), 6); /* ceil(5.1) */
+    /* 2 ready at 150% and 2 booting: counting the booting ones at 0% the
+     * average is 75%, a scale-down, which reverses the direction. */
+    assert_int_equal(hpa_once(2, 2, 150), 4);
     /* 3 ready at 300% and 1 booting: 225% over 4, still up: ceil(4 * 2.25). */
-    assert_int_equal(pol_hpa_desired(3, 1, 1.5, 0.5, 0.1), 9);
-    /* No metrics: no change. */
-    assert_int_equal(pol_hpa_desired(0, 2, NAN, 0.5, 0.1), 2);
+    assert_int_equal(hpa_once(3, 1, 300), 9);
+    /* No sample at all: the controller reports an error and leaves it. */
+    assert_int_equal(hpa_once(0, 2, NAN), 2);
 }
 
 /* forward */
@@ -49,7 +76,19 @@ struct world {
     int target[4];
     int callees[4][1];
     double net[4][1], rem[4][1];
+    struct pol_inst_view inst[4][16];
 };
+
+/* Service i has ready serving instances at CPU share cpu, sampled at now. */
+static void pods(struct world *w, int i, int ready, double cpu)
+{
+    w->s[i].ready = ready;
+    w->s[i].ninst = ready;
+    w->s[i].inst = w->inst[i];
+    for (int k = 0; k < ready; k++)
+        w->inst[i][k] = (struct pol_inst_view){
+            .cpu = cpu, .sampled = w->v.now, .start = -1000, .ready_change = -1000, .ready = true};
+}
 
 static void world_init(struct world *w, int n)
 {
@@ -99,7 +138,13 @@ static void *make(const char *name, const struct mdl_param *params, size_t n, in
                               .nparams = n,
                               .line = 1};
     bool used[8] = {false};
-    struct pol_params p = {"t.cfg", &pol, &slo, nsvcs, used};
+    static struct mdl_service svcs[4];
+    static struct mdl_model model;
+    for (int i = 0; i < 4; i++)
+        svcs[i] = (struct mdl_service){.name = "s", .min = 1, .max = 10};
+    model = (struct mdl_model){.services = svcs, .nservices = (size_t)nsvcs};
+    struct pol_metrics metrics = {0};
+    struct pol_params p = {"t.cfg", &pol, &slo, nsvcs, used, &model, &metrics};
     *ops = pol_find(name);
     assert_non_null(*ops);
     void *state = NULL;
@@ -118,8 +163,10 @@ static void decide(const char *name, struct world *w)
     ops->fini(st);
 }
 
-/* HPA over time: scale-up is limited to max(+100%, +4) per period, and a
- * scale-down waits for the stabilisation window's highest recommendation. */
+/* HPA over time, the controller's older path (no behavior): scale-up is
+ * capped at max(2 x current, 4) per sync; the history keeps the uncapped
+ * recommendations, so the next sync goes on up to the highest of the window
+ * even though the load fell; the window's end lets the scale-down through. */
 static void test_hpa_rate_limit_and_stabilization(void **state)
 {
     (void)state;
@@ -129,23 +176,23 @@ static void test_hpa_rate_limit_and_stabilization(void **state)
     struct mdl_param params[] = {{"target", 0.5, 1}, {"stabilization", 60, 2}};
     void *st = make("hpa", params, 2, 1, &ops);
     struct pol_action a = {w.target};
-    /* 2 ready at 500% of target would want 20: capped at 2 + 4 = 6. */
-    w.s[0].ready = 2;
-    w.s[0].utilization = 2.5;
+    /* 2 ready at 250% of a vCPU against 50% want 10: capped at 4. */
     w.v.now = 0;
+    pods(&w, 0, 2, 2.5);
     ops->decide(st, &w.v, &a);
-    assert_int_equal(w.target[0], 6);
-    /* Load falls: 6 ready at 25% want 3, but 6 was recommended 10 s ago. */
-    w.s[0].ready = 6;
-    w.s[0].utilization = 0.25;
-    w.target[0] = -1;
+    assert_int_equal(w.target[0], 4);
+    /* Load falls: 4 ready at 25% want 2, but 10 was recommended 10 s ago. */
     w.v.now = 10;
+    pods(&w, 0, 4, 0.25);
+    w.target[0] = -1;
     ops->decide(st, &w.v, &a);
-    assert_int_equal(w.target[0], -1);
-    /* After the 60 s window only the recent recommendations (3) count. */
+    assert_int_equal(w.target[0], 8);
+    /* After the 60 s window only the recent recommendations count. */
     w.v.now = 75;
+    pods(&w, 0, 8, 0.125);
+    w.target[0] = -1;
     ops->decide(st, &w.v, &a);
-    assert_int_equal(w.target[0], 3);
+    assert_int_equal(w.target[0], 2);
     ops->fini(st);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tests/test_units.c: units, "name(args)" parsing, distributions (means
  * against their definitions) and rate profiles (thinning counts). */
+#include "models/boot.h"
 #include "models/workload.h"
 #include "sim/dist.h"
 #include "sim/err.h"
@@ -103,14 +104,33 @@ static void test_distribution_means(void **state)
     check_mean("lognormal(3ms, 1.5)", 0.003);
     check_mean("gamma(3ms, 0.5)", 0.003);
     check_mean("pareto(3ms, 3.5)", 0.003);
+    /* A sum's mean is the sum of its terms' means. */
+    check_mean("sum(const(1ms), uniform(0ms, 2ms), exp(3ms))", 0.005);
+    check_mean(" sum( lognormal(2ms, 0.5) , gamma(1ms, 2) )", 0.003);
+    /* The Kubernetes pod preset: 1.38 s + 568 ms + 10 s / 2. */
+    check_mean(boot_find("k8s-pod")->dist, 1.38 + 0.568 + 5.0);
 }
 
 static void test_distribution_errors(void **state)
 {
     (void)state;
-    const char *bad[] = {"exp(-1ms)",         "exp(0)",         "uniform(3ms, 1ms)",
-                         "lognormal(1ms, 0)", "pareto(1ms, 1)", "normal(1ms)",
-                         "exp(1ms, 2ms)",     "exp(fast)",      "empirical(\"/nonexistent.csv\")"};
+    const char *bad[] = {"exp(-1ms)",
+                         "exp(0)",
+                         "uniform(3ms, 1ms)",
+                         "lognormal(1ms, 0)",
+                         "pareto(1ms, 1)",
+                         "normal(1ms)",
+                         "exp(1ms, 2ms)",
+                         "exp(fast)",
+                         "empirical(\"/nonexistent.csv\")",
+                         "sum()",
+                         "sum(const(1ms),)",
+                         "sum(sum(const(1ms)))",
+                         "sum(const(1ms)",
+                         "sum(const(1ms)) x",
+                         "sum(exp(-1ms), const(1ms))",
+                         "sum(const(1ms), const(1ms), const(1ms), const(1ms), const(1ms), "
+                         "const(1ms), const(1ms), const(1ms), const(1ms))"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct sim_dist d;
         char err[300] = "";
