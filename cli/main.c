@@ -3,6 +3,7 @@
  * running, 2 bad usage or bad model. Only this file calls exit(). */
 #include "config.h"
 
+#include "cli/cli_int.h"
 #include "cli/model_doc.h"
 #include "cli/policy_cmd.h"
 #include "cli/sweep.h"
@@ -35,10 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { EXIT_DONE = 0, EXIT_RUNFAIL = 1, EXIT_USAGE = 2 };
-
 /* uksim run draws the bottleneck graph of models up to this size. */
-#define GRAPH_AUTO_MAX 200
 
 static const char usage_main[] =
     "Usage: uksim COMMAND [OPTIONS]\n"
@@ -48,7 +46,8 @@ static const char usage_main[] =
     "\n"
     "Commands:\n"
     "  run [MODEL]     run a model file and write results; without one, the\n"
-    "                  built-in scenario (TeaStore, hpa against wait-local)\n"
+    "                  built-in scenario (TeaStore: Kubernetes HPA on pods against\n"
+    "                  wait-local on unikernels, 5 replications, with intervals)\n"
     "  check MODEL     validate a model file without running it\n"
     "  gen KIND        write a generated topology (chain, tree, dag, alibaba)\n"
     "  sweep SWEEP     run a parameter grid with replications in parallel\n"
@@ -76,9 +75,11 @@ static const char usage_run[] =
     "per-window time series DIR/services.csv and DIR/requests.csv, the request\n"
     "timelines DIR/trace.json, the bottleneck graph DIR/graph.{svg,png,dot}\n"
     "and plots in DIR/plots (PNG and SVG when gnuplot is installed).\n"
-    "Without MODEL: the built-in scenario, TeaStore under a load step run with\n"
-    "the hpa and wait-local policies on the same arrivals, compared in a table;\n"
-    "results in DIR/hpa and DIR/wait-local.\n"
+    "Without MODEL: the built-in scenario, TeaStore under a load step three ways\n"
+    "on the same arrivals (hpa on Kubernetes pods, wait-local on unikernels,\n"
+    "wait-local on pods), 5 replications each, compared in a table with 95%\n"
+    "confidence intervals and verdicts; every replication in\n"
+    "DIR/comparison.csv, the first one's results in DIR/<configuration>.\n"
     "\n"
     "  -o, --output DIR     directory for results (default: uksim-out)\n"
     "  -s, --seed N         master seed (overrides run.seed)\n"
@@ -96,38 +97,10 @@ static const char usage_check[] = "Usage: uksim check MODEL [--set PATH=VALUE]..
                                   "Loads and checks MODEL without running it; prints problems as\n"
                                   "file:line: message and exits with status 2 if there is any.\n";
 
-static void print_diag(const struct sim_diag *d)
-{
-    char buf[900];
-    sim_diag_format(d, buf, sizeof buf);
-    fprintf(stderr, "uksim: %s\n", buf);
-}
-
-/* The signal that asked the run to stop (SIGINT, SIGTERM), or 0. The run
- * stops after its current event and writes what it has, marked
- * "interrupted"; a second signal ends the process at once. */
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig)
-{
-    stop_signal = sig;
-    signal(sig, SIG_DFL);
-}
-
-static void catch_stop_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 /* The exit status after an interrupted run: 128 + the signal. */
 static int stopped_status(int rc)
 {
-    return rc == EXIT_DONE && stop_signal ? 128 + stop_signal : rc;
+    return rc == EXIT_DONE && cli_stop_signal ? 128 + cli_stop_signal : rc;
 }
 
 static int usage_error(const char *cmd, const char *fmt, const char *arg)
@@ -137,17 +110,6 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
     fprintf(stderr, "\nTry 'uksim %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
     return EXIT_USAGE;
 }
-
-struct run_args {
-    const char *model;
-    const char *outdir;
-    bool have_seed;
-    unsigned long long seed;
-    const char **sets;
-    size_t nsets;
-    bool quiet;
-    bool no_timing;
-};
 
 static int parse_args(int argc, char **argv, const char *cmd, struct run_args *a, bool *help)
 {
@@ -194,235 +156,6 @@ static int parse_args(int argc, char **argv, const char *cmd, struct run_args *a
     return 0;
 }
 
-static int load(const struct run_args *a, struct mdl_model *m)
-{
-    struct sim_diag d = {0};
-    int err = a->model ? mdl_load_file(m, a->model, a->sets, a->nsets, &d)
-                       : mdl_load_string(m, mdl_builtin_default, "<built-in model>", a->sets,
-                                         a->nsets, &d);
-    if (err) {
-        print_diag(&d);
-        return EXIT_USAGE;
-    }
-    if (!a->quiet)
-        for (size_t i = 0; i < m->nwarnings; i++)
-            fprintf(stderr, "uksim: %s\n", m->warnings[i]);
-    return 0;
-}
-
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* A progress line on a terminal: simulated time, events per second, ETA. */
-struct progress {
-    double t0;
-    bool shown;
-};
-
-static void show_progress(void *ctx, double now, double end, uint64_t events)
-{
-    struct progress *p = ctx;
-    double el = wall_now() - p->t0;
-    if (el < 1.0)
-        return; /* short runs stay quiet */
-    double eta = now > 0 ? el * (end - now) / now : 0;
-    fprintf(stderr, "\r%.0f of %.0f s simulated, %.2fM events/s, ETA %.0f s   ", now, end,
-            (double)events / el / 1e6, eta);
-    p->shown = true;
-}
-
-/* What the default scenario's table shows of one run. */
-struct column {
-    const char *policy;
-    double p95, violated, cost, scale_out, recovery, tau_u, tau_o;
-    uint64_t completed;
-};
-
-/* Loads the model (with one extra override if given), runs it and writes
- * DIR's outputs. col (may be NULL) receives the figures for a table.
- * Returns an exit status. */
-static int run_one(struct run_args *a, const char *extra, const char *outdir, bool verbose,
-                   struct column *col)
-{
-    if (extra)
-        a->sets[a->nsets++] = extra;
-    struct mdl_model m;
-    int rc = load(a, &m);
-    if (extra)
-        a->nsets--;
-    if (rc)
-        return rc;
-    uint64_t seed = a->have_seed ? a->seed : m.run.seed;
-    struct pol_control pc;
-    struct sim_diag d = {0};
-    if (pol_control_init(&pc, &m, &d)) {
-        print_diag(&d);
-        mdl_model_fini(&m);
-        return EXIT_USAGE;
-    }
-    struct out_stage stage;
-    if (out_stage_begin(&stage, outdir, &d)) {
-        print_diag(&d);
-        pol_control_fini(&pc);
-        mdl_model_fini(&m);
-        return EXIT_RUNFAIL;
-    }
-    double t0 = wall_now();
-    struct run_summary s;
-    struct run_control ctl = pc.ops ? pc.ctl : (struct run_control){0};
-    ctl.interrupt = &stop_signal;
-    struct progress prog = {t0, false};
-    if (!a->quiet && isatty(STDERR_FILENO)) {
-        ctl.progress = show_progress;
-        ctl.pctx = &prog;
-    }
-    int err = run_model_ctl(&m, seed, &ctl, &s);
-    if (prog.shown)
-        fputc('\n', stderr);
-    pol_control_fini(&pc);
-    double wall = wall_now() - t0;
-    if (err) {
-        print_diag(&s.error);
-        out_stage_abort(&stage);
-        run_summary_fini(&s);
-        mdl_model_fini(&m);
-        return EXIT_RUNFAIL;
-    }
-    struct sim_buf path = {0};
-    sim_buf_printf(&path, "%s/summary.json", stage.tmp);
-    rc = EXIT_DONE;
-    bool plotted = false;
-    if (out_summary_write(&s, a->no_timing ? -1.0 : wall, path.p, &d) ||
-        out_timeseries_write(&s, stage.tmp, &d) || out_trace_write(&s, stage.tmp, &d) ||
-        out_plots_write(&s, stage.tmp, m.slo.latency_p95, a->quiet, &plotted, &d) ||
-        (s.nsvcs <= GRAPH_AUTO_MAX && out_render(stage.tmp, NULL, 0, &d)) ||
-        out_stage_commit(&stage, &d)) {
-        /* Name the folder the user asked for, not the staging one. */
-        size_t tl = stage.tmp ? strlen(stage.tmp) : 0;
-        if (tl && strncmp(d.file, stage.tmp, tl) == 0) {
-            char rest[sizeof d.file];
-            snprintf(rest, sizeof rest, "%s", d.file + tl);
-            snprintf(d.file, sizeof d.file, "%s%s", outdir, rest);
-        }
-        print_diag(&d);
-        out_stage_abort(&stage);
-        rc = EXIT_RUNFAIL;
-    } else if (verbose) {
-        printf("%s, seed %llu: %llu requests completed in %.1f s simulated (%.2f s wall, "
-               "%llu events)%s\n",
-               m.source, (unsigned long long)seed, (unsigned long long)s.completed,
-               s.measured_seconds, wall, (unsigned long long)s.events,
-               stop_signal ? ", interrupted" : "");
-        if (s.failed)
-            printf("dropped  %llu requests refused at a full queue (maxqueue)\n",
-                   (unsigned long long)s.failed);
-        if (s.completed)
-            printf("latency  mean %.3f ms  p50 %.3f ms  p95 %.3f ms  p99 %.3f ms\n",
-                   s.lat_mean * 1e3, s.lat_p50 * 1e3, s.lat_p95 * 1e3, s.lat_p99 * 1e3);
-        else
-            printf("latency  no measured request completed (overloaded, or warm-up too long?)\n");
-        printf("%-16s %10s %10s %10s %10s %6s %9s\n", "service", "cpu ms", "wait ms", "call ms",
-               "visits", "util", "inst-s");
-        for (size_t i = 0; i < s.nsvcs; i++)
-            printf("%-16s %10.3f %10.3f %10.3f %10llu %6.2f %9.0f\n", s.svcs[i].name,
-                   s.svcs[i].cpu * 1e3, s.svcs[i].local_wait * 1e3, s.svcs[i].call_time * 1e3,
-                   (unsigned long long)s.svcs[i].visits, s.svcs[i].utilization,
-                   s.svcs[i].instance_seconds);
-        printf("wrote %s/summary.json, and services.csv, requests.csv, trace.json there\n", outdir);
-        if (s.nsvcs <= GRAPH_AUTO_MAX)
-            printf("graph: %s/graph.svg (and .png, .dot): services coloured by severity, the "
-                   "trace's bottleneck in red\n",
-                   outdir);
-        else
-            printf("graph: not drawn for %zu services (layout takes minutes); uksim render %s "
-                   "draws it\n",
-                   s.nsvcs, outdir);
-        printf("plots: %s/plots/*.gp%s\n", outdir,
-               plotted ? " rendered to PNG and SVG"
-                       : " (gnuplot is not installed: scripts and data kept; run gnuplot on "
-                         "them there)");
-    }
-    free(path.p);
-    if (col) {
-        double cost = 0;
-        for (size_t i = 0; i < s.nsvcs; i++)
-            cost += s.svcs[i].instance_seconds;
-        *col = (struct column){col->policy, s.lat_p95,           s.slo_windows_violated,
-                               cost,        s.step_to_scale_out, s.step_to_slo_recovery,
-                               s.el.tau_u,  s.el.tau_o,          s.completed};
-    }
-    run_summary_fini(&s);
-    mdl_model_fini(&m);
-    return rc;
-}
-
-static void cell(double v, const char *fmt, double scale)
-{
-    char buf[32];
-    if (isnan(v))
-        snprintf(buf, sizeof buf, "-");
-    else
-        snprintf(buf, sizeof buf, fmt, v * scale);
-    printf(" %14s", buf);
-}
-
-/* The built-in scenario: TeaStore under a load step, once with Kubernetes'
- * HPA and once with decentralised wait-based scaling, on the same random
- * streams (common random numbers), side by side. */
-static int run_scenario(struct run_args *a)
-{
-    struct column col[2] = {{.policy = "hpa"}, {.policy = "wait-local"}};
-    static const char *const sets[2] = {"policy.name=hpa", "policy.name=wait-local"};
-    if (!a->quiet)
-        printf("TeaStore (topologies/teastore.cfg) under a load step, with two policies on the "
-               "same arrivals:\n");
-    for (int k = 0; k < 2; k++) {
-        struct sim_buf dir = {0};
-        sim_buf_printf(&dir, "%s/%s", a->outdir, col[k].policy);
-        int rc = run_one(a, sets[k], dir.p, false, &col[k]);
-        free(dir.p);
-        if (rc)
-            return rc;
-        if (stop_signal)
-            return EXIT_DONE; /* the runs so far are written, marked interrupted */
-    }
-    if (a->quiet)
-        return EXIT_DONE;
-    printf("%-32s %14s %14s\n", "", col[0].policy, col[1].policy);
-    printf("%-32s", "requests completed");
-    for (int k = 0; k < 2; k++)
-        printf(" %14llu", (unsigned long long)col[k].completed);
-    printf("\n%-32s", "p95 latency (ms)");
-    for (int k = 0; k < 2; k++)
-        cell(col[k].p95, "%.1f", 1e3);
-    printf("\n%-32s", "windows over the p95 SLO (%)");
-    for (int k = 0; k < 2; k++)
-        cell(col[k].violated, "%.1f", 100);
-    printf("\n%-32s", "instance-seconds (cost)");
-    for (int k = 0; k < 2; k++)
-        cell(col[k].cost, "%.0f", 1);
-    printf("\n%-32s", "step -> enough instances (s)");
-    for (int k = 0; k < 2; k++)
-        cell(col[k].scale_out, "%.0f", 1);
-    printf("\n%-32s", "step -> SLO met for good (s)");
-    for (int k = 0; k < 2; k++)
-        cell(col[k].recovery, "%.0f", 1);
-    printf("\n%-32s", "under-provisioned time (%)");
-    for (int k = 0; k < 2; k++)
-        cell(col[k].tau_u, "%.1f", 1);
-    printf("\n%-32s", "over-provisioned time (%)");
-    for (int k = 0; k < 2; k++)
-        cell(col[k].tau_o, "%.1f", 1);
-    printf("\nresults in %s/hpa and %s/wait-local, each with graph.svg (the bottleneck graph) "
-           "and plots/;\nuksim report %s writes all of it as one page, %s/report.html\n",
-           a->outdir, a->outdir, a->outdir, a->outdir);
-    return EXIT_DONE;
-}
-
 static int cmd_run(int argc, char **argv)
 {
     struct run_args a;
@@ -434,8 +167,8 @@ static int cmd_run(int argc, char **argv)
         free(a.sets);
         return rc;
     }
-    catch_stop_signals();
-    rc = a.model ? run_one(&a, NULL, a.outdir, !a.quiet, NULL) : run_scenario(&a);
+    cli_catch_stop_signals();
+    rc = a.model ? cli_run_one(&a, NULL, 0, a.outdir, !a.quiet, NULL) : cli_scenario(&a);
     free(a.sets);
     return stopped_status(rc);
 }
@@ -547,13 +280,13 @@ static int cmd_gen(int argc, char **argv)
     struct topo_stats st;
     char *text = topo_generate(&o, &st, &d);
     if (!text) {
-        print_diag(&d);
+        cli_print_diag(&d);
         return EXIT_USAGE;
     }
     /* The generated text must be a model uksim accepts. */
     struct mdl_model m;
     if (mdl_load_string(&m, text, "<generated>", NULL, 0, &d)) {
-        print_diag(&d);
+        cli_print_diag(&d);
         topo_stats_fini(&st);
         free(text);
         return EXIT_USAGE;
@@ -562,7 +295,7 @@ static int cmd_gen(int argc, char **argv)
     rc = EXIT_DONE;
     if (out) {
         if (out_write_atomic(out, text, &d)) {
-            print_diag(&d);
+            cli_print_diag(&d);
             rc = EXIT_RUNFAIL;
         }
     } else {
@@ -631,7 +364,7 @@ static int cmd_render(int argc, char **argv)
     int err = out_render(argv[optind], win, nwin, &d);
     free(win);
     if (err) {
-        print_diag(&d);
+        cli_print_diag(&d);
         return err == SIM_EIO ? EXIT_RUNFAIL : EXIT_USAGE;
     }
     return EXIT_DONE;
@@ -657,7 +390,7 @@ static int cmd_report(int argc, char **argv)
     struct sim_diag d = {0};
     int err = out_report(argv[1], &d);
     if (err) {
-        print_diag(&d);
+        cli_print_diag(&d);
         return err == SIM_EIO ? EXIT_RUNFAIL : EXIT_USAGE;
     }
     printf("wrote %s/report.html\n", argv[1]);
@@ -680,12 +413,12 @@ static int cmd_check(int argc, char **argv)
         return usage_error("check", "%s", "a model file is required");
     }
     struct mdl_model m;
-    rc = load(&a, &m);
+    rc = cli_load(&a, &m);
     if (!rc) {
         struct pol_control pc;
         struct sim_diag pd = {0};
         if (pol_control_init(&pc, &m, &pd)) {
-            print_diag(&pd);
+            cli_print_diag(&pd);
             rc = EXIT_USAGE;
         } else if (!a.quiet) {
             printf("%s: ok (%zu services%s%s)\n", m.source, m.nservices, pc.ops ? ", policy " : "",
@@ -708,7 +441,7 @@ int main(int argc, char **argv)
      * closed pipe). */
     struct sim_diag d = {0};
     if (out_stdout_check(&d)) {
-        print_diag(&d);
+        cli_print_diag(&d);
         if (rc == EXIT_DONE)
             rc = EXIT_RUNFAIL;
     }
@@ -739,7 +472,8 @@ static int dispatch(int argc, char **argv)
                 printf("  %-13s %s\n", all[i]->name, all[i]->summary);
             return EXIT_DONE;
         }
-        static const char *const commands[] = {"run", "check", "gen", "sweep", "render", "report", "policy", "export"};
+        static const char *const commands[] = {"run",    "check",  "gen",    "sweep",
+                                               "render", "report", "policy", "export"};
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
             if (!strcmp(topic, commands[i])) {
                 char *args[] = {argv[0], (char *)topic, "--help", NULL};
