@@ -470,6 +470,10 @@ static int dispatch(int argc, char **argv)
                    "<param> = ...; }):\n");
             for (size_t i = 0; i < n; i++)
                 printf("  %-13s %s\n", all[i]->name, all[i]->summary);
+            printf("\nhpa is Kubernetes' controller step for step (doc/policies.md); uksim "
+                   "policy replay runs it on\nrecorded metrics, uksim export hpa writes its "
+                   "manifests.\nA policy of your own: policy = { plugin = \"./my.so\"; ... }, "
+                   "built against <uksim/policy.h>\n(doc/plugins.md).\n");
             return EXIT_DONE;
         }
         static const char *const commands[] = {"run",    "check",  "gen",    "sweep",

@@ -5,3 +5,8 @@ libuksim_la_SOURCES += %reldir%/policy.h %reldir%/policies_int.h %reldir%/regist
 	%reldir%/wait_local.c %reldir%/wait_central.c %reldir%/jit.c \
 	%reldir%/hpa_core.c %reldir%/hpa_core.h %reldir%/hpa_spec.c %reldir%/hpa_spec.h \
 	%reldir%/hpa_yaml.c %reldir%/hpa_replay.c %reldir%/hpa_replay.h
+libuksim_la_SOURCES += %reldir%/plugin.c %reldir%/plugin.h
+
+# The interface of policy plugins, installed as <uksim/policy.h>.
+uksimincludedir = $(includedir)/uksim
+uksiminclude_HEADERS = include/uksim/policy.h

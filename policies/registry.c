@@ -3,6 +3,8 @@
  * binding of a policy to a run. */
 #include "policies/policies_int.h"
 
+#include "policies/plugin.h"
+
 #include "sim/xalloc.h"
 
 #include <math.h>
@@ -74,6 +76,23 @@ int pol_control_init(struct pol_control *pc, const struct mdl_model *m, struct s
     if (!pol->name)
         return 0;
     const struct pol_ops *ops = pol_find(pol->name);
+    void *plugin_state = NULL;
+    if (!ops && pol->plugin) {
+        const char *pname = NULL;
+        int err = pol_plugin_open(pol->plugin, m->source, pol->plugin_line, &plugin_state, &ops,
+                                  &pname, d);
+        if (err)
+            return err;
+        if (strcmp(pol->name, "plugin") && strcmp(pol->name, pname)) {
+            /* The name lives in the object: say it before closing it. */
+            err = sim_diag_set(d, SIM_ECONFIG, m->source, pol->line,
+                               "policy \"%s\" is neither built in nor the plugin's (%s calls "
+                               "itself \"%s\")",
+                               pol->name, pol->plugin, pname);
+            ops->fini(plugin_state);
+            return err;
+        }
+    }
     if (!ops) {
         char list[300] = "";
         for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
@@ -88,6 +107,7 @@ int pol_control_init(struct pol_control *pc, const struct mdl_model *m, struct s
     struct pol_params p = {
         m->source, pol,     &m->slo, (int)m->nservices, xcalloc(pol->nparams + 1, sizeof(bool)),
         m,         &metrics};
+    pc->state = plugin_state;
     int err = ops->init(&pc->state, &p, d);
     for (size_t i = 0; !err && i < pol->nparams; i++)
         if (!p.used[i])
