@@ -26,16 +26,18 @@ for s in "$@"; do
     o=$work/obj/$(echo "$s" | tr / _).o
     # shellcheck disable=SC2086
     clang -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
-        -I"$srcdir" -I"$builddir" -I"$srcdir/tracecore" -D_DEFAULT_SOURCE $cflags -c "$src" -o "$o"
+        -I"$srcdir" -I"$srcdir/include" -I"$builddir" -I"$srcdir/tracecore" -D_DEFAULT_SOURCE \
+        $cflags -c "$src" -o "$o"
     objs="$objs $o"
 done
 status=0
-for t in fuzz_model fuzz_run fuzz_sweep; do
+for t in fuzz_model fuzz_run fuzz_sweep fuzz_hpa; do
     extra=""
     [ $t = fuzz_sweep ] && extra="$srcdir/cli/sweep_file.c $srcdir/cli/sweep_metrics.c $srcdir/cli/sweep_results.c"
     # shellcheck disable=SC2086
     clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        -I"$srcdir" -I"$builddir" -D_DEFAULT_SOURCE $cflags "$srcdir/fuzz/$t.c" $extra $objs \
+        -I"$srcdir" -I"$srcdir/include" -I"$builddir" -D_DEFAULT_SOURCE $cflags \
+        "$srcdir/fuzz/$t.c" $extra $objs \
         $libs -lm -o "$work/$t"
     mkdir -p "$work/$t.corpus" "$work/$t.out"
     cp "$srcdir/fuzz/corpus/${t#fuzz_}/"* "$work/$t.corpus/"

@@ -2,7 +2,7 @@
 # libFuzzer targets (clang): the model loader, load plus a bounded run, and
 # the sweep file parser. make fuzz [FUZZ_SECONDS=60] runs each; the wire
 # decoders' target is in tracecore/local.mk.
-EXTRA_DIST += %reldir%/fuzz.sh %reldir%/fuzz_text.h %reldir%/fuzz_model.c %reldir%/fuzz_run.c %reldir%/fuzz_sweep.c \
+EXTRA_DIST += %reldir%/fuzz.sh %reldir%/fuzz_text.h %reldir%/fuzz_model.c %reldir%/fuzz_run.c %reldir%/fuzz_sweep.c %reldir%/fuzz_hpa.c \
 	%reldir%/corpus
 
 .PHONY: fuzz-models

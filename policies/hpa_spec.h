@@ -45,6 +45,9 @@ struct hpa_manifests {
 };
 int hpa_manifests_load(struct hpa_manifests *m, const char *const *files, size_t nfiles,
                        struct sim_diag *d);
+/* The same from a text in memory (len bytes, named name in messages). */
+int hpa_manifests_load_text(struct hpa_manifests *m, const char *text, size_t len,
+                            const char *name, struct sim_diag *d);
 void hpa_manifests_fini(struct hpa_manifests *m);
 
 /* Writes spec as an autoscaling/v2 manifest, every default spelled out.

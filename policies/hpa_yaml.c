@@ -121,17 +121,12 @@ static json_t *convert(struct conv *c, const yaml_node_t *n, int depth)
     return j;
 }
 
-static int load_file(struct hpa_manifests *m, const char *path, struct sim_diag *d)
+/* Every HorizontalPodAutoscaler of the YAML stream f (named path). */
+static int load_stream(struct hpa_manifests *m, FILE *f, const char *path, struct sim_diag *d)
 {
-    char why[256];
-    FILE *f = sim_data_open(path, why, sizeof why);
-    if (!f)
-        return sim_diag_set(d, SIM_ECONFIG, path, 0, "%s", why);
     yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) {
-        fclose(f);
+    if (!yaml_parser_initialize(&parser))
         return sim_diag_set(d, SIM_ENOMEM, path, 0, "cannot start the YAML parser");
-    }
     yaml_parser_set_input_file(&parser, f);
     int err = 0, found = 0;
     for (;;) {
@@ -180,9 +175,33 @@ static int load_file(struct hpa_manifests *m, const char *path, struct sim_diag 
             break;
     }
     yaml_parser_delete(&parser);
-    fclose(f);
     if (!err && !found)
         err = sim_diag_set(d, SIM_ECONFIG, path, 0, "no HorizontalPodAutoscaler in the file");
+    return err;
+}
+
+static int load_file(struct hpa_manifests *m, const char *path, struct sim_diag *d)
+{
+    char why[256];
+    FILE *f = sim_data_open(path, why, sizeof why);
+    if (!f)
+        return sim_diag_set(d, SIM_ECONFIG, path, 0, "%s", why);
+    int err = load_stream(m, f, path, d);
+    fclose(f);
+    return err;
+}
+
+int hpa_manifests_load_text(struct hpa_manifests *m, const char *text, size_t len, const char *name,
+                            struct sim_diag *d)
+{
+    *m = (struct hpa_manifests){0};
+    FILE *f = fmemopen((void *)text, len, "r");
+    if (!f)
+        return sim_diag_set(d, SIM_ENOMEM, name, 0, "cannot read the text");
+    int err = load_stream(m, f, name, d);
+    fclose(f);
+    if (err)
+        hpa_manifests_fini(m);
     return err;
 }
 
