@@ -172,6 +172,7 @@ static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_
     out->events = sim_events_run(w->eng);
     out->sent = w->sent;
     out->completed = w->completed;
+    out->in_flight = w->live_measured;
     out->failed = w->failed_requests;
     if (w->nlat) {
         gsl_sort(w->lat, 1, w->nlat);
@@ -199,6 +200,7 @@ static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_
         svc_verdict(s, ACC_RUN, &o->verdict, &o->verdict_callee, &o->verdict_wait);
         o->scale_downs = s->st.scale_downs;
         o->dropped = s->st.dropped;
+        o->draining_at_end = s->count[INST_DRAINING];
         o->utilization = s->st.serve_seconds > 0 ? s->st.busy / s->st.serve_seconds : NAN;
     }
     /* Edges in (caller, callee) index order. */

@@ -36,6 +36,7 @@ struct run_svc_summary {
     double instance_seconds;         /* summed over instances, measured period */
     uint64_t scale_ups, scale_downs; /* changes made by the controller */
     uint64_t dropped;                /* measured requests refused at maxqueue */
+    int draining_at_end;             /* instances still finishing work when the run ended */
     int verdict;                     /* the tracing core's verdict over the measured period */
     int verdict_callee;              /* LINK/DELEGATE: a service index; else -1 */
     double verdict_wait;             /* s */
@@ -94,6 +95,7 @@ struct run_summary {
     uint64_t events;
     uint64_t sent, completed;                   /* measured requests */
     uint64_t failed;                            /* measured requests refused somewhere */
+    uint64_t in_flight;                         /* measured requests unanswered at the end */
     double lat_mean, lat_p50, lat_p95, lat_p99; /* client-observed, s */
     struct run_svc_summary *svcs;
     size_t nsvcs;

@@ -54,6 +54,7 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
     json_object_set_new(req, "sent", json_integer((json_int_t)s->sent));
     json_object_set_new(req, "completed", json_integer((json_int_t)s->completed));
     json_object_set_new(req, "dropped", json_integer((json_int_t)s->failed));
+    json_object_set_new(req, "in_flight", json_integer((json_int_t)s->in_flight));
     json_object_set_new(
         req, "throughput",
         num(s->measured_seconds > 0 ? (double)s->completed / s->measured_seconds : NAN));
@@ -80,6 +81,7 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
         json_object_set_new(o, "scale_ups", json_integer((json_int_t)v->scale_ups));
         json_object_set_new(o, "scale_downs", json_integer((json_int_t)v->scale_downs));
         json_object_set_new(o, "dropped", json_integer((json_int_t)v->dropped));
+        json_object_set_new(o, "draining_at_end", json_integer(v->draining_at_end));
         json_object_set_new(o, "elasticity", elasticity(&v->el));
         json_t *vd = json_object();
         json_object_set_new(vd, "kind", json_string(wt_verdict_name((enum wt_verdict)v->verdict)));
