@@ -6,6 +6,7 @@
 #include "policies/hpa_spec.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -239,27 +240,35 @@ static int read_behavior(struct reader *r, const json_t *b, struct hpa_spec *s)
     return 0;
 }
 
+/* One Resource (or ContainerResource: every pod here is one container)
+ * metric on cpu with a Utilization target. */
 static int read_metric(struct reader *r, const json_t *m, struct hpa_spec *s)
 {
     static const char *const mkeys[] = {"type", "resource", NULL};
+    static const char *const ckeys[] = {"type", "containerResource", NULL};
     static const char *const rkeys[] = {"name", "target", NULL};
+    static const char *const crkeys[] = {"name", "container", "target", NULL};
     static const char *const tkeys[] = {"type", "averageUtilization", NULL};
     int err;
     const char *type = NULL, *name = NULL, *ttype = NULL;
     if ((err = want_object(r, m, "")) || (err = get_str(r, m, "type", &type)))
         return err;
-    if (!type || strcmp(type, "Resource"))
+    bool container = type && !strcmp(type, "ContainerResource");
+    if (!type || (strcmp(type, "Resource") && !container))
         return fail(r, m, "type", "uksim models Resource metrics on cpu only (got %s)",
                     type ? type : "none");
-    if ((err = only_keys(r, m, mkeys)))
+    const char *field = container ? "containerResource" : "resource";
+    if ((err = only_keys(r, m, container ? ckeys : mkeys)))
         return err;
-    const json_t *res = json_object_get(m, "resource");
+    const json_t *res = json_object_get(m, field);
     if (!res)
-        return fail(r, m, "resource", "is required");
-    if ((err = want_object(r, res, "resource")))
+        return fail(r, m, field, "is required");
+    if ((err = want_object(r, res, field)))
         return err;
-    size_t len = enter(r, "resource");
-    if ((err = only_keys(r, res, rkeys)) || (err = get_str(r, res, "name", &name)))
+    size_t len = enter(r, field);
+    if ((err = only_keys(r, res, container ? crkeys : rkeys)) ||
+        (err = get_str(r, res, "name", &name)) ||
+        (container && (err = get_str(r, res, "container", &(const char *){NULL}))))
         return err;
     if (!name || strcmp(name, "cpu"))
         return fail(r, res, "name", "uksim models cpu only (got %s)", name ? name : "none");

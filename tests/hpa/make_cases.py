@@ -42,6 +42,9 @@ def eq(n, cpu): return [pod(cpu) for _ in range(n)]
 # --- horizontal_test.go, single reconciles
 H=lambda mn,mx,tgt: hpa(mn,mx,tgt)
 case("scale-up","TestScaleUp",H(2,6,30),CH,[(T,3,[pod(30),pod(50),pod(70)],5)])
+hc=hpa(2,6,30)
+hc["spec"]["metrics"]=[{"type":"ContainerResource","containerResource":{"name":"cpu","container":"container1","target":{"type":"Utilization","averageUtilization":30}}}]
+case("scale-up-container","TestScaleUpContainer",hc,CH,[(T,3,[pod(30),pod(50),pod(70)],5)])
 case("scale-up-unready-less","TestScaleUpUnreadyLessScale",H(2,6,30),CH,[(T,3,[pod(30,False),pod(50),pod(70)],4)])
 case("scale-up-hot-cpu-less","TestScaleUpHotCpuLessScale",H(2,6,30),CH,[(T,3,[pod(30,start=T),pod(50,start=T-180),pod(70,start=T-180)],4)])
 case("scale-up-unready-no-scale","TestScaleUpUnreadyNoScale",H(2,6,30),CH,[(T,3,[pod(40),pod(50,False),pod(70,False)],3)])
