@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Benchmarks: built and run by `make bench`, never by `make check`.
 BENCH_PROGS = bench/bench_engine bench/bench_mm1 bench/bench_wtrace bench/bench_models \
-	bench/bench_ratio
+	bench/bench_ratio bench/bench_scale
 EXTRA_PROGRAMS += $(BENCH_PROGS)
 bench_bench_engine_SOURCES = %reldir%/bench_engine.c %reldir%/bench_util.h
 bench_bench_engine_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) -O2
@@ -21,6 +21,10 @@ bench_bench_ratio_LDADD = libuksim.la $(GSL_LIBS)
 bench_bench_models_SOURCES = %reldir%/bench_models.c %reldir%/bench_util.h
 bench_bench_models_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) -O2
 bench_bench_models_LDADD = libuksim.la $(GSL_LIBS)
+
+bench_bench_scale_SOURCES = %reldir%/bench_scale.c %reldir%/bench_util.h
+bench_bench_scale_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) -O2
+bench_bench_scale_LDADD = libuksim.la $(GSL_LIBS)
 
 .PHONY: bench bench-build
 bench-build: $(BENCH_PROGS)

@@ -8,6 +8,7 @@
 #include "models/models_int.h"
 
 #include "sim/units.h"
+#include "sim/xalloc.h"
 
 #include <gsl/gsl_rng.h>
 
@@ -46,6 +47,81 @@ static struct svc_instance *draw_ready(struct svc_service *s, int cap)
     return NULL;
 }
 
+/* ---- least outstanding: an indexed binary min-heap ---- */
+
+static bool lo_less(const struct svc_instance *a, const struct svc_instance *b)
+{
+    return a->outstanding != b->outstanding ? a->outstanding < b->outstanding
+                                            : a->lo_stamp < b->lo_stamp;
+}
+
+static void lo_set(struct svc_service *s, int i, struct svc_instance *in)
+{
+    s->lo[i] = in;
+    in->lo_pos = i;
+}
+
+static void lo_up(struct svc_service *s, int i)
+{
+    struct svc_instance *in = s->lo[i];
+    while (i > 0 && lo_less(in, s->lo[(i - 1) / 2])) {
+        lo_set(s, i, s->lo[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    lo_set(s, i, in);
+}
+
+static void lo_down(struct svc_service *s, int i)
+{
+    struct svc_instance *in = s->lo[i];
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= s->nlo)
+            break;
+        if (c + 1 < s->nlo && lo_less(s->lo[c + 1], s->lo[c]))
+            c++;
+        if (!lo_less(s->lo[c], in))
+            break;
+        lo_set(s, i, s->lo[c]);
+        i = c;
+    }
+    lo_set(s, i, in);
+}
+
+void svc_lb_ready(struct svc_instance *in)
+{
+    struct svc_service *s = in->svc;
+    if (s->def->lb != MDL_LB_LEAST_OUTSTANDING)
+        return;
+    s->lo = xgrow(s->lo, &s->lo_cap, (size_t)s->nlo + 1, sizeof *s->lo);
+    in->lo_stamp = ++s->lo_clock; /* a new instance comes after those that wait as long */
+    lo_set(s, s->nlo++, in);
+    lo_up(s, in->lo_pos);
+}
+
+void svc_lb_unready(struct svc_instance *in)
+{
+    struct svc_service *s = in->svc;
+    if (s->def->lb != MDL_LB_LEAST_OUTSTANDING || in->lo_pos < 0)
+        return;
+    int i = in->lo_pos;
+    struct svc_instance *last = s->lo[--s->nlo];
+    in->lo_pos = -1;
+    if (last == in)
+        return;
+    lo_set(s, i, last);
+    lo_up(s, i);
+    lo_down(s, last->lo_pos);
+}
+
+void svc_lb_changed(struct svc_instance *in)
+{
+    if (in->svc->def->lb != MDL_LB_LEAST_OUTSTANDING || in->lo_pos < 0)
+        return;
+    lo_up(in->svc, in->lo_pos);
+    lo_down(in->svc, in->lo_pos);
+}
+
 struct svc_instance *svc_lb_pick(struct svc_service *s)
 {
     int cap = room_cap(s);
@@ -68,15 +144,13 @@ struct svc_instance *svc_lb_pick(struct svc_service *s)
         return b && b->outstanding < a->outstanding ? b : a;
     }
     case MDL_LB_LEAST_OUTSTANDING: {
-        /* Ties go to the next instance in round-robin order. */
-        struct svc_instance *best = NULL;
-        for (int k = 0; k < n; k++) {
-            int i = (s->rr + k) % n;
-            if (has_room(s->inst[i], cap) && (!best || s->inst[i]->outstanding < best->outstanding))
-                best = s->inst[i];
-        }
-        if (best)
-            s->rr = (best->index + 1) % n;
+        /* The heap's top holds the fewest; ties go to the one picked least
+         * recently. If it has no room, none has. */
+        if (s->nlo == 0 || !has_room(s->lo[0], cap))
+            return NULL;
+        struct svc_instance *best = s->lo[0];
+        best->lo_stamp = ++s->lo_clock;
+        lo_down(s, 0);
         return best;
     }
     }

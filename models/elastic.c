@@ -135,7 +135,7 @@ static int sgn(double x)
     return (x > 0) - (x < 0);
 }
 
-void el_compute(const struct mdl_model *m, struct run_summary *s, const double *lat, size_t n)
+void el_compute(const struct mdl_model *m, struct run_summary *s)
 {
     size_t ns = m->nservices;
     double *visits = xmalloc(ns * sizeof *visits), *cpu = xmalloc(ns * sizeof *cpu);
@@ -208,12 +208,8 @@ void el_compute(const struct mdl_model *m, struct run_summary *s, const double *
         }
         s->slo_windows_violated = w ? (double)bad / (double)w : NAN;
     }
-    if (slo > 0) {
-        size_t over = 0;
-        for (size_t k = n; k > 0 && lat[k - 1] > slo; k--)
-            over++;
-        s->slo_requests_over = n ? (double)over / (double)n : NAN;
-    }
+    if (slo > 0)
+        s->slo_requests_over = s->completed ? (double)s->lat_over / (double)s->completed : NAN;
     if (m->workload.kind == WL_OPEN && m->workload.rate.kind == WL_RATE_STEP) {
         double t_step = m->workload.rate.p[2];
         for (size_t r = 0; r < s->ncrows; r++) {

@@ -21,6 +21,6 @@ void el_expected_load(const struct mdl_model *m, double *visits, double *work);
 
 /* Fills s->demand of every row and the elasticity and SLO fields of s.
  * lat (sorted, n) are the measured latencies. */
-void el_compute(const struct mdl_model *m, struct run_summary *s, const double *lat, size_t n);
+void el_compute(const struct mdl_model *m, struct run_summary *s);
 
 #endif

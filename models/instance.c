@@ -52,6 +52,7 @@ static void ready_add(struct svc_instance *in)
     s->ready = xgrow(s->ready, &s->ready_cap, (size_t)s->nready + 1, sizeof *s->ready);
     in->ready_pos = s->nready;
     s->ready[s->nready++] = in;
+    svc_lb_ready(in);
 }
 
 static void ready_remove(struct svc_instance *in)
@@ -60,6 +61,7 @@ static void ready_remove(struct svc_instance *in)
     struct svc_instance *last = s->ready[--s->nready];
     s->ready[in->ready_pos] = last;
     last->ready_pos = in->ready_pos;
+    svc_lb_unready(in);
 }
 
 /* Instances billed: those holding a host slot (from boot to stop). */
@@ -131,6 +133,7 @@ struct svc_instance *svc_instance_new(struct svc_service *s, enum inst_state st)
     in->created = now;
     in->busy_ns = 0;
     in->first_scrape = -1;
+    in->lo_pos = -1;
     in->since = now;
     in->serving_since = now;
     s->count[st]++;
@@ -342,4 +345,5 @@ void svc_instances_fini(struct svc_service *s)
     }
     free(s->inst);
     free(s->ready);
+    free(s->lo);
 }

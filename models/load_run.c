@@ -9,7 +9,8 @@
 int ld_run(struct loader *L, const config_setting_t *root)
 {
     static const char *const keys[] = {"seed",         "duration",   "warmup",        "window",
-                                       "max_requests", "max_events", "max_in_flight", NULL};
+                                       "max_requests", "max_events", "max_in_flight", "exact_latency",
+                                       NULL};
     struct mdl_run *r = &L->m->run;
     r->seed = 1;
     r->duration = 60.0;
@@ -59,5 +60,5 @@ int ld_run(struct loader *L, const config_setting_t *root)
     if ((err = ld_int(L, g, "max_in_flight", 1, 1000000000, &v)))
         return err;
     r->max_in_flight = (uint64_t)v;
-    return 0;
+    return ld_bool(L, g, "exact_latency", &r->exact_latency);
 }

@@ -149,7 +149,8 @@ static void burst_end(struct svc_world *w, struct visit *v)
         return;
     case BURST_REPLY:
         wt_req_reply(&v->wt, now);
-        wt_resp_encode(&v->wt, v->resp_hdr, sizeof v->resp_hdr);
+        if (v->parent) /* the client reads no response header */
+            wt_resp_encode(&v->wt, v->resp_hdr, sizeof v->resp_hdr);
         visit_leave(w, v);
         return;
     }
@@ -310,6 +311,7 @@ void svc_accept(struct svc_instance *in, struct visit *v)
     v->inst = in;
     v->t_arrive = now;
     in->outstanding++;
+    svc_lb_changed(in);
     if (in->svc->def->sched == MDL_SCHED_LWT) {
         lwt_packet(w, in, v);
         return;
@@ -357,6 +359,7 @@ static void visit_leave(struct svc_world *w, struct visit *v)
     struct svc_instance *in = v->inst;
     struct svc_service *s = v->svc;
     in->outstanding--;
+    svc_lb_changed(in);
     span_add(w, v, SPAN_VISIT, v->t_nic, sim_now_ns(w->eng));
     for (int k = 0; k < NACC; k++) {
         s->acc[k].completions++;

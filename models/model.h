@@ -109,6 +109,8 @@ struct mdl_run {
     uint64_t max_events;    /* stop after this many events (0: none) */
     uint64_t max_in_flight; /* requests and calls in flight beyond which the run
                                stops as overloaded (exit 1) */
+    bool exact_latency;     /* keep every latency for exact quantiles (memory grows
+                               with the run); else a sketch within 3% */
 };
 
 struct mdl_network {

@@ -101,6 +101,8 @@ struct svc_instance {
     struct svc_service *svc;
     int index;
     int ready_pos;                     /* position in svc->ready while READY */
+    int lo_pos;                        /* least-outstanding: position in svc->lo, or -1 */
+    uint64_t lo_stamp;                 /* least-outstanding: when last picked (ties) */
     struct svc_instance *next_stopped; /* free list of stopped instances */
     enum inst_state state;
     int64_t created;       /* requested (pol_inst_view.start) */
@@ -141,6 +143,12 @@ struct svc_service {
     struct svc_instance **ready; /* the READY ones, in no particular order */
     int nready;
     size_t ready_cap;
+    /* lb = "least-outstanding": the READY ones in a min-heap by
+     * (outstanding, lo_stamp), so a pick is O(log n). */
+    struct svc_instance **lo;
+    int nlo;
+    size_t lo_cap;
+    uint64_t lo_clock;
     struct svc_instance *stopped; /* stopped instances, to reuse first */
     int count[INST_STOPPED + 1];  /* instances by state */
     /* Invariant bookkeeping (svc_check_invariants): the integral of the
@@ -195,7 +203,11 @@ struct svc_world {
     /* Client-side results. */
     uint64_t sent, completed; /* measured requests */
     uint64_t failed_requests; /* measured requests answered with an error (a drop) */
-    double *lat;              /* latencies of measured requests, seconds */
+    struct wt_sketch lat_sketch; /* latencies of measured requests, ns */
+    double lat_sum;              /* s, for the exact mean */
+    uint64_t lat_over;           /* measured requests slower than the SLO target */
+    int64_t slo_ns;              /* that target (p95, else p99); 0: none */
+    double *lat;                 /* run.exact_latency: every latency, seconds */
     size_t nlat, lat_cap;
     uint64_t max_requests;
     struct user *users;     /* closed loop */
@@ -303,6 +315,11 @@ void svc_send(struct svc_world *w, struct visit *v, struct svc_service *to, int 
 void svc_dispatch_queued(struct svc_service *s);
 /* The instance v goes to, or NULL when none has room. */
 struct svc_instance *svc_lb_pick(struct svc_service *s);
+/* Keep the least-outstanding heap: in became READY, stopped being READY,
+ * or its outstanding count changed. No-ops for other balancers. */
+void svc_lb_ready(struct svc_instance *in);
+void svc_lb_unready(struct svc_instance *in);
+void svc_lb_changed(struct svc_instance *in);
 
 /* lwt.c: the schedulers. */
 /* Instance in takes request v (dispatched by the balancer). */

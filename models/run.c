@@ -44,8 +44,13 @@ static void client_reply(struct svc_world *w, struct visit *v)
         wt_sketch_add(&w->cacc[k].lat, (uint64_t)lat);
     }
     if (v->measured) {
-        w->lat = xgrow(w->lat, &w->lat_cap, w->nlat + 1, sizeof *w->lat);
-        w->lat[w->nlat++] = sim_ns_to_sec(sim_now_ns(eng) - v->t_sent);
+        wt_sketch_add(&w->lat_sketch, (uint64_t)lat);
+        w->lat_sum += sim_ns_to_sec(lat);
+        w->lat_over += w->slo_ns > 0 && lat > w->slo_ns;
+        if (w->model->run.exact_latency) {
+            w->lat = xgrow(w->lat, &w->lat_cap, w->nlat + 1, sizeof *w->lat);
+            w->lat[w->nlat++] = sim_ns_to_sec(lat);
+        }
         w->completed++;
         if (w->max_requests && w->completed >= w->max_requests)
             sim_stop_request(eng);
@@ -174,14 +179,19 @@ static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_
     out->completed = w->completed;
     out->in_flight = w->live_measured;
     out->failed = w->failed_requests;
+    out->lat_over = w->lat_over;
+    out->lat_mean = out->lat_p50 = out->lat_p95 = out->lat_p99 = NAN;
+    if (w->completed)
+        out->lat_mean = w->lat_sum / (double)w->completed;
     if (w->nlat) {
         gsl_sort(w->lat, 1, w->nlat);
-        out->lat_mean = gsl_stats_mean(w->lat, 1, w->nlat);
         out->lat_p50 = gsl_stats_quantile_from_sorted_data(w->lat, 1, w->nlat, 0.50);
         out->lat_p95 = gsl_stats_quantile_from_sorted_data(w->lat, 1, w->nlat, 0.95);
         out->lat_p99 = gsl_stats_quantile_from_sorted_data(w->lat, 1, w->nlat, 0.99);
-    } else {
-        out->lat_mean = out->lat_p50 = out->lat_p95 = out->lat_p99 = NAN;
+    } else if (w->completed) {
+        out->lat_p50 = wt_sketch_quantile(&w->lat_sketch, 0.50) * 1e-9;
+        out->lat_p95 = wt_sketch_quantile(&w->lat_sketch, 0.95) * 1e-9;
+        out->lat_p99 = wt_sketch_quantile(&w->lat_sketch, 0.99) * 1e-9;
     }
     out->nsvcs = w->nsvcs;
     out->svcs = xcalloc(w->nsvcs, sizeof *out->svcs);
@@ -281,6 +291,9 @@ int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_con
         w.window_ns = 1;
     for (int k = 0; k < NACC; k++)
         wt_sketch_init(&w.cacc[k].lat);
+    wt_sketch_init(&w.lat_sketch);
+    double slo = m->slo.latency_p95 > 0 ? m->slo.latency_p95 : m->slo.latency_p99;
+    w.slo_ns = slo > 0 ? sim_sec_to_ns(slo) : 0;
     if (w.window_ns <= sim_sec_to_ns(m->run.duration))
         sim_schedule(w.eng, w.window_ns, window_tick, &w);
     if (m->workload.kind == WL_OPEN) {
@@ -325,7 +338,7 @@ int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_con
     out->ncrows = w.ncrows;
     out->spans = w.spans;
     out->nspans = w.nspans;
-    el_compute(m, out, w.lat, w.nlat); /* w.lat is sorted by summarise() */
+    el_compute(m, out);
     world_fini(&w);
     return 0;
 }

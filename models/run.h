@@ -96,7 +96,10 @@ struct run_summary {
     uint64_t sent, completed;                   /* measured requests */
     uint64_t failed;                            /* measured requests refused somewhere */
     uint64_t in_flight;                         /* measured requests unanswered at the end */
-    double lat_mean, lat_p50, lat_p95, lat_p99; /* client-observed, s */
+    uint64_t lat_over; /* measured requests slower than the SLO's p95 (else p99) target */
+    double lat_mean, lat_p50, lat_p95, lat_p99; /* client-observed, s; the mean exact, the
+                                                   quantiles exact with run.exact_latency,
+                                                   else within 3% (tracecore sketch) */
     struct run_svc_summary *svcs;
     size_t nsvcs;
     struct run_edge_summary *edges; /* edges with at least one measured call */

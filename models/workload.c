@@ -225,7 +225,7 @@ double wl_next_arrival(const struct wl_rate *r, double t, gsl_rng *rng)
         double lmax = max_from(r, t);
         if (!(lmax > 0))
             return INFINITY;
-        t += gsl_ran_exponential(rng, 1.0 / lmax);
+        t += sim_exp_draw(rng, 1.0 / lmax);
         if (r->kind == WL_RATE_CONST || gsl_rng_uniform(rng) * lmax < wl_rate_at(r, t))
             return t;
     }

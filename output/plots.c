@@ -218,7 +218,22 @@ int out_plots_write(const struct run_summary *s, const char *dir, double slo_p95
     size_t top = s->nsvcs > PLOT_TOP + 1 ? PLOT_TOP : s->nsvcs;
     size_t nwin = s->nsvcs ? s->nrows / s->nsvcs : 0;
     double *other = xcalloc(nwin * 5 + 1, sizeof *other);
+    /* Data files for the drawn services only (services.csv has them all). */
+    bool *drawn = xcalloc(s->nsvcs + 1, sizeof *drawn);
+    for (size_t i = 0; i < top; i++)
+        drawn[rank[i].svc] = true;
     for (size_t i = 0; i < s->nsvcs && !err; i++) {
+        if (!drawn[i]) {
+            for (size_t r = i, w = 0; r < s->nrows; r += s->nsvcs, w++) {
+                const struct run_window_row *row = &s->rows[r];
+                other[w * 5] = row->t_end;
+                other[w * 5 + 1] += row->ready;
+                other[w * 5 + 2] += row->booting;
+                other[w * 5 + 3] += row->demand;
+                other[w * 5 + 4] += row->utilization == row->utilization ? row->utilization : 0;
+            }
+            continue;
+        }
         struct sim_buf b = {0};
         sim_buf_printf(&b, "t_end,ready,booting,demand,utilization\n");
         for (size_t r = i, w = 0; r < s->nrows; r += s->nsvcs, w++) {
@@ -227,10 +242,6 @@ int out_plots_write(const struct run_summary *s, const char *dir, double slo_p95
             sim_buf_printf(&b, "%.9g,%d,%d,%.17g,%.6g\n", row->t_end, row->ready, row->booting,
                            row->demand, u);
             other[w * 5] = row->t_end;
-            other[w * 5 + 1] += row->ready;
-            other[w * 5 + 2] += row->booting;
-            other[w * 5 + 3] += row->demand;
-            other[w * 5 + 4] += u;
         }
         struct sim_buf path = {0};
         sim_buf_printf(&path, "%s/svc-%s.csv", plots, s->svcs[i].name);
@@ -239,15 +250,6 @@ int out_plots_write(const struct run_summary *s, const char *dir, double slo_p95
         free(b.p);
     }
     if (!err && top < s->nsvcs) {
-        /* Take the drawn ones back out of the totals. */
-        for (size_t i = 0; i < top; i++)
-            for (size_t r = rank[i].svc, w = 0; r < s->nrows; r += s->nsvcs, w++) {
-                const struct run_window_row *row = &s->rows[r];
-                other[w * 5 + 1] -= row->ready;
-                other[w * 5 + 2] -= row->booting;
-                other[w * 5 + 3] -= row->demand;
-                other[w * 5 + 4] -= row->utilization == row->utilization ? row->utilization : 0;
-            }
         struct sim_buf b = {0}, path = {0};
         sim_buf_printf(&b, "t_end,ready,booting,demand,utilization\n");
         for (size_t w = 0; w < nwin; w++)
@@ -260,6 +262,7 @@ int out_plots_write(const struct run_summary *s, const char *dir, double slo_p95
         free(b.p);
     }
     free(other);
+    free(drawn);
     char *svcs = service_list(s, rank, top);
     free(rank);
     for (int k = 0; k < 4 && !err; k++) {

@@ -269,11 +269,17 @@ void sim_dist_fini(struct sim_dist *d)
     d->ntable = 0;
 }
 
+double sim_exp_draw(gsl_rng *r, double mean)
+{
+    /* 1 - U lies in (0, 1]: log() of it is finite, and faster than log1p(). */
+    return -mean * log(1.0 - gsl_rng_uniform(r));
+}
+
 double sim_dist_sample(const struct sim_dist *d, gsl_rng *r)
 {
     switch (d->kind) {
     case SIM_DIST_CONST: return d->p1;
-    case SIM_DIST_EXP: return gsl_ran_exponential(r, d->p1);
+    case SIM_DIST_EXP: return sim_exp_draw(r, d->p1);
     case SIM_DIST_UNIFORM: return gsl_ran_flat(r, d->p1, d->p2);
     case SIM_DIST_LOGNORMAL: return gsl_ran_lognormal(r, d->p1, d->p2);
     case SIM_DIST_GAMMA: return gsl_ran_gamma(r, d->p1, d->p2);

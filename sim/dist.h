@@ -51,6 +51,9 @@ int sim_dist_init_parse(struct sim_dist *d, const char *text, enum sim_dist_unit
 void sim_dist_init_const(struct sim_dist *d, double value);
 void sim_dist_fini(struct sim_dist *d);
 
+/* An exponential draw by inversion: -mean log(U), U uniform on (0, 1]. */
+double sim_exp_draw(gsl_rng *r, double mean);
+
 /* Draws one value (>= 0 for every kind above with valid parameters). */
 double sim_dist_sample(const struct sim_dist *d, gsl_rng *r);
 

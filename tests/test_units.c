@@ -23,7 +23,7 @@
 static void test_durations(void **state)
 {
     (void)state;
-    double s;
+    double s = 0;
     assert_int_equal(sim_parse_duration("2ms", &s), 0);
     assert_true(fabs(s - 0.002) < 1e-15);
     assert_int_equal(sim_parse_duration("150us", &s), 0);
@@ -44,7 +44,7 @@ static void test_durations(void **state)
 static void test_bandwidth_and_size(void **state)
 {
     (void)state;
-    double v;
+    double v = 0;
     assert_int_equal(sim_parse_bandwidth("10Gbps", &v), 0);
     assert_true(v == 1e10);
     assert_int_equal(sim_parse_bandwidth("0Gbps", &v), SIM_EINVAL);

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/* bench/bench_scale.c: set-up time and memory against model size.
+ *  - instances: one service with N = 10^4, 10^5, 10^6 instances (and as
+ *    many allowed), a run of one simulated millisecond with one request;
+ *    wall time of load + run, and peak RSS growth per instance;
+ *  - balancers: time per request at 10 and at 100000 instances;
+ *  - services: generated trees (uksim gen tree, degree 10, depth 3 to 5:
+ *    1111, 11111 and 111111 services) under 2 requests per second for 2 s,
+ *    each request visiting every service; wall time of generate + load +
+ *    run, and peak RSS growth per service.
+ * Sizes run in increasing order, so the peak RSS growth belongs to the
+ * latest, largest one. Wall times on a shared machine: read them as orders
+ * of magnitude and as the shape of the growth (linear or not). */
+#include "bench/bench_util.h"
+#include "models/model.h"
+#include "models/run.h"
+#include "topologies/gen.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+static long max_rss_kib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static int run_text(const char *text, const char *what, const char *const *sets, size_t nsets)
+{
+    struct mdl_model m;
+    struct sim_diag d = {0};
+    if (mdl_load_string(&m, text, what, sets, nsets, &d)) {
+        fprintf(stderr, "bench: %s:%d: %s\n", d.file, d.line, d.msg);
+        return 1;
+    }
+    struct run_summary s;
+    int err = run_model(&m, 1, &s);
+    if (err)
+        fprintf(stderr, "bench: %s: %s\n", what, s.error.msg);
+    run_summary_fini(&s);
+    mdl_model_fini(&m);
+    return err ? 1 : 0;
+}
+
+int main(void)
+{
+    static const long ninst[] = {10000, 100000, 1000000};
+    for (size_t k = 0; k < sizeof ninst / sizeof ninst[0]; k++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "run = { duration = \"1ms\"; };\n"
+                 "services = ( { name = \"s\"; instances = %ld; max = %ld;\n"
+                 "  handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
+                 "workload = { rate = \"const(1000)\"; };\n",
+                 ninst[k], ninst[k]);
+        long before = max_rss_kib();
+        double t0 = bench_now();
+        if (run_text(text, "instances", NULL, 0))
+            return 1;
+        double dt = bench_now() - t0;
+        long grew = max_rss_kib() - before;
+        printf("%8ld instances: set up and run in %.3f s, %.0f bytes per instance\n", ninst[k], dt,
+               grew > 0 ? grew * 1024.0 / (double)ninst[k] : 0.0);
+        fflush(stdout);
+    }
+    /* A power-of-two balancer draws two instances: its cost per request must
+     * not grow with the instance count. */
+    for (int lb = 0; lb < 3; lb++) {
+        static const char *const lbs[] = {"power-of-two", "random", "least-outstanding"};
+        double per[2];
+        static const long n[2] = {10, 100000};
+        for (int k = 0; k < 2; k++) {
+            char text[512];
+            snprintf(text, sizeof text,
+                     "run = { duration = \"20s\"; };\n"
+                     "services = ( { name = \"s\"; instances = %ld; max = %ld; lb = \"%s\";\n"
+                     "  handler = ( { compute = \"exp(100us)\"; } ); } );\n"
+                     "workload = { rate = \"const(50000)\"; };\n",
+                     n[k], n[k], lbs[lb]);
+            double t0 = bench_now();
+            if (run_text(text, "balancer", NULL, 0))
+                return 1;
+            per[k] = (bench_now() - t0) / (20 * 50000.0) * 1e9;
+        }
+        printf("%-17s balancer: %.0f ns per request at 10 instances, %.0f at 100000 (%.2fx)\n",
+               lbs[lb], per[0], per[1], per[1] / per[0]);
+        fflush(stdout);
+    }
+    /* Trees of degree 10: 1 + 10 + ... + 10^depth services. */
+    static const int depth[] = {3, 4, 5};
+    static const char *const sets[] = {"run.duration=2s", "run.warmup=0s",
+                                       "workload.rate=const(2)"};
+    for (size_t k = 0; k < sizeof depth / sizeof depth[0]; k++) {
+        struct topo_opts o;
+        topo_opts_init(&o);
+        o.kind = "tree";
+        o.depth = depth[k];
+        o.degree = 10;
+        o.seed = 1;
+        long before = max_rss_kib();
+        double t0 = bench_now();
+        struct sim_diag d = {0};
+        struct topo_stats st;
+        char *text = topo_generate(&o, &st, &d);
+        if (!text) {
+            fprintf(stderr, "bench: gen tree: %s\n", d.msg);
+            return 1;
+        }
+        int n = st.services;
+        topo_stats_fini(&st);
+        int rc = run_text(text, "tree", sets, sizeof sets / sizeof sets[0]);
+        free(text);
+        if (rc)
+            return 1;
+        double dt = bench_now() - t0;
+        long grew = max_rss_kib() - before;
+        printf("%8d services (tree, 4 requests each visiting all): generated, loaded and run in "
+               "%.3f s, %.0f bytes per service\n",
+               n, dt, grew > 0 ? grew * 1024.0 / n : 0.0);
+        fflush(stdout);
+    }
+    return 0;
+}
