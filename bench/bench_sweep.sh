@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Sweep throughput: 20 points x 5 replications of TeaStore (60 s simulated
+# Sweep throughput: 20 points x 5 (then 10) replications of TeaStore (60 s simulated
 # each) with -j 1 and -j 2, and the per-run overhead of the sweep machinery
-# beyond the simulation (wall time of the sweep minus the runs' own wall
-# time, per run). Writes only in a temporary folder of its own.
+# beyond the simulation: CPU time of the sweep and its workers minus the
+# runs' own time (they are CPU-bound), split into a fixed part and a part
+# per run by sweeping 100 and then 200 runs. Writes only in a temporary folder of its own.
 set -eu
 : "${UKSIM:?}" "${TOP_SRCDIR:?}"
 tmp=$(mktemp -d)
@@ -18,10 +19,31 @@ sweep = {
            { key = "policy.name"; values = ("hpa", "wait-local", "threshold", "static"); } );
 };
 EOC
-for j in 1 2; do
-    t0=$(date +%s.%N)
-    "$UKSIM" sweep "$tmp/s.cfg" -q -j $j -o "$tmp/j$j"
-    t1=$(date +%s.%N)
-    runs=$(python3 -c "import json,glob; print(sum(json.load(open(f))['wall_seconds'] for f in glob.glob('$tmp/j$j/runs/*.json')))")
-    python3 -c "w=$t1-$t0; r=$runs; print(f'sweep -j $j: 100 runs in {w:.2f} s wall; runs themselves {r:.2f} s; overhead {(w*$j-r)/100*1e3:.2f} ms per run')"
-done
+python3 - "$UKSIM" "$tmp" <<'EOP'
+import glob, json, os, resource, subprocess, sys, time
+uksim, tmp = sys.argv[1], sys.argv[2]
+base = open(tmp + "/s.cfg").read()
+
+def sweep(j, reps):
+    """CPU and wall of a sweep of 20 x reps runs, and its runs' own time."""
+    cfg = f"{tmp}/s{reps}.cfg"
+    open(cfg, "w").write(base.replace("replications = 5;", f"replications = {reps};"))
+    out = f"{tmp}/j{j}r{reps}"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.time()
+    subprocess.run([uksim, "sweep", cfg, "-q", "-j", str(j), "-o", out], check=True)
+    wall = time.time() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    runs = sum(json.load(open(f))["wall_seconds"] for f in glob.glob(out + "/runs/*.json"))
+    return wall, cpu, runs
+
+for j in (1, 2):
+    w1, c1, r1 = sweep(j, 5)
+    w2, c2, r2 = sweep(j, 10)
+    print(f"sweep -j {j}: 100 runs in {w1:.2f} s wall ({c1:.2f} s CPU, runs {r1:.2f} s), "
+          f"200 runs in {w2:.2f} s wall ({c2:.2f} s CPU, runs {r2:.2f} s)")
+    print(f"  overhead: {((c2 - r2) - (c1 - r1)) / 100 * 1e3:.2f} ms of CPU per added run, "
+          f"{((c1 - r1) - ((c2 - r2) - (c1 - r1))) * 1e3:.0f} ms fixed (start, loading the "
+          f"20 points, merging)")
+EOP

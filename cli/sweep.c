@@ -78,36 +78,58 @@ static void on_stop(int sig)
     stop_signal = sig;
 }
 
+/* A worker's last loaded point: replications of a point share one model
+ * (a model is read-only during a run), so it is loaded once. */
+struct point_cache {
+    bool have;
+    size_t p;
+    int err; /* the load failed: msg says why */
+    char msg[900];
+    struct mdl_model m;
+};
+
+static void cache_drop(struct point_cache *c)
+{
+    if (c->have && !c->err)
+        mdl_model_fini(&c->m);
+    c->have = false;
+}
+
 /* Runs one task and writes its result. Returns 0, or 1 if the run failed
  * (the failure is recorded) or the result could not be written. */
-static int run_task(const struct sweep *w, const char *dir, size_t p, int rep)
+static int run_task(const struct sweep *w, const char *dir, size_t p, int rep,
+                    struct point_cache *c)
 {
-    size_t nsets;
-    char **sets = sweep_sets(w, p, &nsets);
-    struct mdl_model m;
     struct sim_diag d = {0};
     char msg[900];
-    int rc;
-    if (mdl_load_file(&m, w->model, (const char *const *)sets, nsets, &d)) {
-        sim_diag_format(&d, msg, sizeof msg);
-        fprintf(stderr, "uksim: point %zu: %s\n", p, msg);
-        sweep_result_write(w, dir, p, rep, NULL, msg, NAN);
-        rc = 1;
+    if (!c->have || c->p != p) {
+        cache_drop(c);
+        size_t nsets;
+        char **sets = sweep_sets(w, p, &nsets);
+        c->have = true;
+        c->p = p;
+        c->err = mdl_load_file(&c->m, w->model, (const char *const *)sets, nsets, &d);
+        if (c->err)
+            sim_diag_format(&d, c->msg, sizeof c->msg);
         sweep_sets_free(sets, nsets);
-        return rc;
     }
-    sweep_sets_free(sets, nsets);
+    if (c->err) {
+        fprintf(stderr, "uksim: point %zu: %s\n", p, c->msg);
+        sweep_result_write(w, dir, p, rep, NULL, c->msg, NAN);
+        return 1;
+    }
+    const struct mdl_model *m = &c->m;
+    int rc;
     struct pol_control pc;
-    if (pol_control_init(&pc, &m, &d)) {
+    if (pol_control_init(&pc, m, &d)) {
         sim_diag_format(&d, msg, sizeof msg);
         fprintf(stderr, "uksim: point %zu: %s\n", p, msg);
-        mdl_model_fini(&m);
         sweep_result_write(w, dir, p, rep, NULL, msg, NAN);
         return 1;
     }
     struct run_summary s;
     double t0 = now_s();
-    int err = run_model_ctl(&m, w->seed + (unsigned long long)rep, pc.ops ? &pc.ctl : NULL, &s);
+    int err = run_model_ctl(m, w->seed + (unsigned long long)rep, pc.ops ? &pc.ctl : NULL, &s);
     double wall = now_s() - t0;
     if (err) {
         sim_diag_format(&s.error, msg, sizeof msg);
@@ -119,7 +141,6 @@ static int run_task(const struct sweep *w, const char *dir, size_t p, int rep)
     }
     run_summary_fini(&s);
     pol_control_fini(&pc);
-    mdl_model_fini(&m);
     return rc;
 }
 
@@ -226,11 +247,13 @@ static int run_workers(const struct sweep *w, const struct opts *o, const size_t
             sigaction(SIGINT, &old_int, NULL);
             sigaction(SIGTERM, &old_term, NULL);
             int status = 0;
+            struct point_cache cache = {0};
             for (size_t i = (size_t)j; i < n && !stop_signal; i += (size_t)jobs) {
                 size_t t = todo[i];
-                if (run_task(w, o->dir, t / (size_t)w->reps, (int)(t % (size_t)w->reps)))
+                if (run_task(w, o->dir, t / (size_t)w->reps, (int)(t % (size_t)w->reps), &cache))
                     status = 1;
             }
+            cache_drop(&cache);
             _exit(status);
         }
         kids[j] = pid;

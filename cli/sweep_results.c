@@ -63,7 +63,7 @@ int sweep_result_write(const struct sweep *w, const char *dir, size_t p, int rep
     char *path = sweep_task_path(dir, p, rep);
     struct sim_diag d = {0};
     int rc = 0;
-    if (!text || out_write_atomic(path, text, &d)) {
+    if (!text || out_write_replace(path, text, &d)) {
         fprintf(stderr, "uksim: %s: %s\n", path, text ? d.msg : "cannot encode JSON");
         rc = 1;
     }

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,7 +143,19 @@ static int write_through(const char *path, int flags, const char *text, struct s
     return e ? fail_io(d, path, e) : 0;
 }
 
+static int write_atomic(const char *path, const char *text, bool sync, struct sim_diag *d);
+
 int out_write_atomic(const char *path, const char *text, struct sim_diag *d)
+{
+    return write_atomic(path, text, true, d);
+}
+
+int out_write_replace(const char *path, const char *text, struct sim_diag *d)
+{
+    return write_atomic(path, text, false, d);
+}
+
+static int write_atomic(const char *path, const char *text, bool sync, struct sim_diag *d)
 {
     if (strcmp(path, "-") == 0) {
         fputs(text, stdout);
@@ -158,7 +171,7 @@ int out_write_atomic(const char *path, const char *text, struct sim_diag *d)
                 return write_through(path, O_CREAT | O_TRUNC, text, d);
             return fail_io(d, path, errno);
         }
-        int rc = out_write_atomic(real, text, d);
+        int rc = write_atomic(real, text, sync, d);
         free(real);
         return rc;
     }
@@ -178,7 +191,7 @@ int out_write_atomic(const char *path, const char *text, struct sim_diag *d)
         return fail_io(d, path, e);
     }
     int e = write_all(fd, text, strlen(text));
-    if (!e && fsync(fd) != 0 && errno != EINVAL)
+    if (!e && sync && fsync(fd) != 0 && errno != EINVAL)
         e = errno;
     if (close(fd) != 0 && !e)
         e = errno;

@@ -26,6 +26,10 @@ int out_make_dirs(const char *path);
 /* Writes text to path as described above. Returns 0 or SIM_EIO with the
  * reason in d. */
 int out_write_atomic(const char *path, const char *text, struct sim_diag *d);
+/* The same without waiting for the disk (no fsync): for files that are
+ * checked when read back, such as a sweep's per-run results, where a file
+ * torn by a crash is found invalid and made again. */
+int out_write_replace(const char *path, const char *text, struct sim_diag *d);
 
 /* Creates path, which must not exist yet, with text: for files inside a
  * staging directory, which is renamed into place as a whole. Returns 0 or
