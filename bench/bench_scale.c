@@ -8,8 +8,8 @@
  *    1111, 11111 and 111111 services) under 2 requests per second for 2 s,
  *    each request visiting every service; wall time of generate + load +
  *    run, and peak RSS growth per service.
- * Sizes run in increasing order, so the peak RSS growth belongs to the
- * latest, largest one. Wall times on a shared machine: read them as orders
+ * Each measurement runs in a child process of its own, so that its peak RSS
+ * growth is its own. Wall times on a shared machine: read them as orders
  * of magnitude and as the shape of the growth (linear or not). */
 #include "bench/bench_util.h"
 #include "models/model.h"
@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static long max_rss_kib(void)
 {
@@ -49,6 +51,16 @@ int main(void)
 {
     static const long ninst[] = {10000, 100000, 1000000};
     for (size_t k = 0; k < sizeof ninst / sizeof ninst[0]; k++) {
+        pid_t kid = fork();
+        if (kid < 0)
+            return 1;
+        if (kid > 0) {
+            int st;
+            waitpid(kid, &st, 0);
+            if (!WIFEXITED(st) || WEXITSTATUS(st))
+                return 1;
+            continue;
+        }
         char text[512];
         snprintf(text, sizeof text,
                  "run = { duration = \"1ms\"; };\n"
@@ -65,6 +77,7 @@ int main(void)
         printf("%8ld instances: set up and run in %.3f s, %.0f bytes per instance\n", ninst[k], dt,
                grew > 0 ? grew * 1024.0 / (double)ninst[k] : 0.0);
         fflush(stdout);
+        _exit(0);
     }
     /* A power-of-two balancer draws two instances: its cost per request must
      * not grow with the instance count. */
@@ -94,6 +107,16 @@ int main(void)
     static const char *const sets[] = {"run.duration=2s", "run.warmup=0s",
                                        "workload.rate=const(2)"};
     for (size_t k = 0; k < sizeof depth / sizeof depth[0]; k++) {
+        pid_t kid = fork();
+        if (kid < 0)
+            return 1;
+        if (kid > 0) {
+            int st;
+            waitpid(kid, &st, 0);
+            if (!WIFEXITED(st) || WEXITSTATUS(st))
+                return 1;
+            continue;
+        }
         struct topo_opts o;
         topo_opts_init(&o);
         o.kind = "tree";
@@ -121,6 +144,7 @@ int main(void)
                "%.3f s, %.0f bytes per service\n",
                n, dt, grew > 0 ? grew * 1024.0 / n : 0.0);
         fflush(stdout);
+        _exit(0);
     }
     return 0;
 }
