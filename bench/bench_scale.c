@@ -47,20 +47,29 @@ static int run_text(const char *text, const char *what, const char *const *sets,
     return err ? 1 : 0;
 }
 
+/* Forks: returns 0 in the child, 1 in the parent once the child ended
+ * well, -1 if it did not. */
+static int in_child(void)
+{
+    pid_t kid = fork();
+    if (kid < 0)
+        return -1;
+    if (kid == 0)
+        return 0;
+    int st;
+    waitpid(kid, &st, 0);
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 1 : -1;
+}
+
 int main(void)
 {
     static const long ninst[] = {10000, 100000, 1000000};
     for (size_t k = 0; k < sizeof ninst / sizeof ninst[0]; k++) {
-        pid_t kid = fork();
-        if (kid < 0)
+        int parent = in_child();
+        if (parent < 0)
             return 1;
-        if (kid > 0) {
-            int st;
-            waitpid(kid, &st, 0);
-            if (!WIFEXITED(st) || WEXITSTATUS(st))
-                return 1;
+        if (parent)
             continue;
-        }
         char text[512];
         snprintf(text, sizeof text,
                  "run = { duration = \"1ms\"; };\n"
@@ -107,16 +116,11 @@ int main(void)
     static const char *const sets[] = {"run.duration=2s", "run.warmup=0s",
                                        "workload.rate=const(2)"};
     for (size_t k = 0; k < sizeof depth / sizeof depth[0]; k++) {
-        pid_t kid = fork();
-        if (kid < 0)
+        int parent = in_child();
+        if (parent < 0)
             return 1;
-        if (kid > 0) {
-            int st;
-            waitpid(kid, &st, 0);
-            if (!WIFEXITED(st) || WEXITSTATUS(st))
-                return 1;
+        if (parent)
             continue;
-        }
         struct topo_opts o;
         topo_opts_init(&o);
         o.kind = "tree";

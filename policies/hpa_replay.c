@@ -111,10 +111,7 @@ static int read_header(struct replay *r, const json_t *h)
     json_t *v;
     json_object_foreach((json_t *)c, k, v)
     {
-        bool known = false;
-        for (size_t i = 0; keys[i] && !known; i++)
-            known = !strcmp(k, keys[i]);
-        if (!known)
+        if (!hpa_key_known(keys, k))
             return bad(r, "controller", "unknown setting \"%s\"", k);
     }
     double *dst[] = {&r->cfg.sync_period,     &r->cfg.tolerance,        &r->cfg.cpu_init,
@@ -144,10 +141,7 @@ static int read_pod(struct replay *r, const json_t *p, size_t i, struct hpa_pod 
     json_t *v;
     json_object_foreach((json_t *)p, k, v)
     {
-        bool known = false;
-        for (size_t j = 0; keys[j] && !known; j++)
-            known = !strcmp(k, keys[j]);
-        if (!known)
+        if (!hpa_key_known(keys, k))
             ignored(r, "pods[].", k);
     }
     *out = (struct hpa_pod){
@@ -200,10 +194,7 @@ static int read_sync(struct replay *r, const json_t *o, struct sim_buf *out)
     json_t *v;
     json_object_foreach((json_t *)o, k, v)
     {
-        bool known = false;
-        for (size_t j = 0; keys[j] && !known; j++)
-            known = !strcmp(k, keys[j]);
-        if (!known)
+        if (!hpa_key_known(keys, k))
             ignored(r, "", k);
     }
     double t = NAN;

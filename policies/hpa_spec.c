@@ -64,6 +64,14 @@ static void leave(struct reader *r, size_t len)
     r->path[len] = '\0';
 }
 
+bool hpa_key_known(const char *const *keys, const char *k)
+{
+    for (size_t i = 0; keys[i]; i++)
+        if (!strcmp(k, keys[i]))
+            return true;
+    return false;
+}
+
 /* Every key of obj must be one of keys (NULL-terminated). */
 static int only_keys(struct reader *r, const json_t *obj, const char *const *keys)
 {
@@ -71,10 +79,7 @@ static int only_keys(struct reader *r, const json_t *obj, const char *const *key
     json_t *v;
     json_object_foreach((json_t *)obj, k, v)
     {
-        bool known = false;
-        for (size_t i = 0; keys[i] && !known; i++)
-            known = !strcmp(k, keys[i]);
-        if (!known)
+        if (!hpa_key_known(keys, k))
             return fail(r, v, k, "unknown or unsupported field");
     }
     return 0;

@@ -16,6 +16,7 @@
 #include "sim/err.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 /* The source line of each node of a tree built from YAML. */
@@ -32,6 +33,9 @@ struct hpa_src {
     const char *prefix;            /* path prefix in messages, "" for none */
 };
 
+/* Whether k is one of keys (NULL-terminated). */
+bool hpa_key_known(const char *const *keys, const char *k);
+
 /* Reads a HorizontalPodAutoscaler object into spec. Returns 0, or
  * SIM_ECONFIG with the place and problem in d. */
 int hpa_spec_from_json(const json_t *obj, const struct hpa_src *src, struct hpa_spec *spec,
@@ -46,8 +50,8 @@ struct hpa_manifests {
 int hpa_manifests_load(struct hpa_manifests *m, const char *const *files, size_t nfiles,
                        struct sim_diag *d);
 /* The same from a text in memory (len bytes, named name in messages). */
-int hpa_manifests_load_text(struct hpa_manifests *m, const char *text, size_t len,
-                            const char *name, struct sim_diag *d);
+int hpa_manifests_load_text(struct hpa_manifests *m, const char *text, size_t len, const char *name,
+                            struct sim_diag *d);
 void hpa_manifests_fini(struct hpa_manifests *m);
 
 /* Writes spec as an autoscaling/v2 manifest, every default spelled out.
