@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -242,19 +243,28 @@ static char *read_all(FILE *f, size_t *len, const char **why)
  * and of the files they name, depth first: each must be a regular file of
  * bounded size, so that an include of a device or a FIFO cannot hang the
  * load. libconfig then reads them itself. */
+/* If the line at p is an @include, where its argument starts (after the
+ * keyword and blanks); else NULL. */
+static const char *include_arg(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (strncmp(p, "@include", 8) != 0)
+        return NULL;
+    p += 8;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
 static int check_includes(const char *text, const char *file, const char *dir, int depth,
                           struct sim_diag *d)
 {
     int line = 1;
     for (const char *p = text; *p; line++) {
         const char *eol = strchr(p, '\n');
-        const char *q = p;
-        while (*q == ' ' || *q == '\t')
-            q++;
-        if (strncmp(q, "@include", 8) == 0) {
-            q += 8;
-            while (*q == ' ' || *q == '\t')
-                q++;
+        const char *q = include_arg(p);
+        if (q) {
             const char *end = *q == '"' ? strchr(q + 1, '"') : NULL;
             if (!end || (eol && end > eol))
                 return sim_diag_set(d, SIM_ECONFIG, file, line,
@@ -302,35 +312,32 @@ static int check_includes(const char *text, const char *file, const char *dir, i
  * not. An absolute "/x/y" in the model file becomes "../" x 64 + "x/y"
  * (".." stops at the root), which the join turns back into /x/y. Included
  * files are read by libconfig itself, so check_includes() refuses absolute
- * names there. Returns a new text. */
+ * names there. Returns a new text, or NULL when no name is absolute. */
 static char *absolute_includes(const char *text)
 {
+    bool any = false;
+    for (const char *p = text; p && *p && !any; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        const char *q = include_arg(p);
+        any = q && q[0] == '"' && q[1] == '/';
+    }
+    if (!any)
+        return NULL;
     struct sim_buf b = {0};
     for (const char *p = text; *p;) {
         const char *eol = strchr(p, '\n');
         size_t len = eol ? (size_t)(eol - p + 1) : strlen(p);
-        const char *q = p;
-        while (*q == ' ' || *q == '\t')
-            q++;
-        const char *name = NULL;
-        if (strncmp(q, "@include", 8) == 0) {
-            q += 8;
-            while (*q == ' ' || *q == '\t')
-                q++;
-            if (q[0] == '"' && q[1] == '/')
-                name = q + 2;
-        }
-        if (name) {
-            sim_buf_printf(&b, "%.*s\"", (int)(name - 2 - p), p);
+        const char *q = include_arg(p);
+        if (q && q[0] == '"' && q[1] == '/' && (!eol || q < eol)) {
+            sim_buf_printf(&b, "%.*s\"", (int)(q - p), p);
             for (int i = 0; i < 64; i++)
                 sim_buf_printf(&b, "../");
-            sim_buf_printf(&b, "%.*s", (int)(len - (size_t)(name - p)), name);
+            sim_buf_printf(&b, "%.*s", (int)(len - (size_t)(q + 2 - p)), q + 2);
         } else {
             sim_buf_printf(&b, "%.*s", (int)len, p);
         }
         p += len;
     }
-    return b.p ? b.p : xstrdup("");
+    return b.p;
 }
 
 int mdl_load_file(struct mdl_model *m, const char *path, const char *const *overrides,
@@ -361,8 +368,10 @@ int mdl_load_file(struct mdl_model *m, const char *path, const char *const *over
         return err;
     }
     char *abs = absolute_includes(text);
-    free(text);
-    text = abs;
+    if (abs) {
+        free(text);
+        text = abs;
+    }
     config_t cfg;
     config_init(&cfg);
     config_set_include_dir(&cfg, dir);
