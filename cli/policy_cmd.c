@@ -3,6 +3,8 @@
  * through the controller, no simulation (policies/hpa_replay.h). */
 #include "cli/policy_cmd.h"
 
+#include "cli/cli_int.h"
+
 #include "models/model.h"
 #include "output/files.h"
 #include "policies/hpa_replay.h"
@@ -51,14 +53,13 @@ static int fail_usage(const char *msg, const char *arg)
     fprintf(stderr, "uksim policy: ");
     fprintf(stderr, msg, arg);
     fprintf(stderr, "\nTry 'uksim policy --help'.\n");
-    return 2;
+    return EXIT_USAGE;
 }
 
-static int print_diag(const struct sim_diag *d, int status)
+/* Prints d (cli_print_diag) and returns status. */
+static int diag_status(const struct sim_diag *d, int status)
 {
-    char buf[900];
-    sim_diag_format(d, buf, sizeof buf);
-    fprintf(stderr, "uksim: %s\n", buf);
+    cli_print_diag(d);
     return status;
 }
 
@@ -69,7 +70,7 @@ int cli_policy(int argc, char **argv)
         return fail_usage("%s", "which action? replay");
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         fputs(usage_policy, stdout);
-        return 0;
+        return EXIT_DONE;
     }
     if (strcmp(argv[1], "replay"))
         return fail_usage("unknown action \"%s\" (expected replay)", argv[1]);
@@ -77,7 +78,7 @@ int cli_policy(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(usage_policy, stdout);
-            return 0;
+            return EXIT_DONE;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
             if (++i >= argc)
                 return fail_usage("%s needs a file", a);
@@ -102,7 +103,7 @@ int cli_policy(int argc, char **argv)
         in = sim_data_open(file, why, sizeof why);
         if (!in) {
             fprintf(stderr, "uksim: %s: %s\n", file, why);
-            return 2;
+            return EXIT_USAGE;
         }
         name = file;
     }
@@ -112,14 +113,14 @@ int cli_policy(int argc, char **argv)
         fclose(in);
     if (err) {
         free(buf.p);
-        return print_diag(&d, 2);
+        return diag_status(&d, EXIT_USAGE);
     }
-    int rc = 0;
+    int rc = EXIT_DONE;
     if (!out || !strcmp(out, "-")) {
         if (buf.n && fwrite(buf.p, 1, buf.n, stdout) != buf.n)
-            rc = 1;
+            rc = EXIT_RUNFAIL;
     } else if (out_write_atomic(out, buf.p ? buf.p : "", &d)) {
-        rc = print_diag(&d, 1);
+        rc = diag_status(&d, EXIT_RUNFAIL);
     }
     free(buf.p);
     return rc;
@@ -161,7 +162,7 @@ static int write_text(const char *dir, const char *file, const char *text)
     char *path = sim_path_join_new(dir, file);
     int err = out_write_atomic(path, text, &d);
     free(path);
-    return err ? print_diag(&d, 1) : 0;
+    return err ? diag_status(&d, EXIT_RUNFAIL) : 0;
 }
 
 static int export_specs(const struct mdl_model *m, const struct pol_control *pc, const char *dir)
@@ -182,7 +183,7 @@ static int export_specs(const struct mdl_model *m, const struct pol_control *pc,
         if (!f || hpa_spec_write_yaml(f, h) || fclose(f)) {
             fprintf(stderr, "uksim: out of memory writing a manifest\n");
             free(text);
-            return 1;
+            return EXIT_RUNFAIL;
         }
         char name[300];
         snprintf(name, sizeof name, "%s-hpa.yaml", h->target);
@@ -214,23 +215,23 @@ int cli_export(int argc, char **argv)
     const char *model = NULL, *dir = NULL;
     const char **sets = xcalloc((size_t)argc + 1, sizeof *sets);
     size_t nsets = 0;
-    int rc = 2;
+    int rc = EXIT_USAGE;
     if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         fputs(usage_export, stdout);
         free(sets);
-        return 0;
+        return EXIT_DONE;
     }
     if (argc < 2 || strcmp(argv[1], "hpa")) {
         free(sets);
         fprintf(stderr, "uksim export: what to export? hpa\nTry 'uksim export --help'.\n");
-        return 2;
+        return EXIT_USAGE;
     }
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(usage_export, stdout);
             free(sets);
-            return 0;
+            return EXIT_DONE;
         } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) {
             dir = argv[++i];
         } else if (!strcmp(a, "--set") && i + 1 < argc) {
@@ -238,11 +239,11 @@ int cli_export(int argc, char **argv)
         } else if (a[0] == '-') {
             fprintf(stderr, "uksim export: unknown option or missing value: %s\n", a);
             free(sets);
-            return 2;
+            return EXIT_USAGE;
         } else if (model) {
             fprintf(stderr, "uksim export: unexpected argument \"%s\"\n", a);
             free(sets);
-            return 2;
+            return EXIT_USAGE;
         } else {
             model = a;
         }
@@ -251,15 +252,15 @@ int cli_export(int argc, char **argv)
         fprintf(stderr, "uksim export: a model and -o DIR are required\n"
                         "Try 'uksim export --help'.\n");
         free(sets);
-        return 2;
+        return EXIT_USAGE;
     }
     struct mdl_model m;
     struct pol_control pc;
     struct sim_diag d = {0};
     if (mdl_load_file(&m, model, sets, nsets, &d)) {
-        rc = print_diag(&d, 2);
+        rc = diag_status(&d, EXIT_USAGE);
     } else if (pol_control_init(&pc, &m, &d)) {
-        rc = print_diag(&d, 2);
+        rc = diag_status(&d, EXIT_USAGE);
     } else if (!pol_hpa_config(&pc)) {
         fprintf(stderr, "uksim: %s: the model's policy is %s, not hpa: nothing to export\n", model,
                 m.policy.name ? m.policy.name : "none");
@@ -268,7 +269,7 @@ int cli_export(int argc, char **argv)
         int e = out_make_dirs(dir);
         if (e) {
             fprintf(stderr, "uksim: %s: %s\n", dir, strerror(e));
-            rc = 1;
+            rc = EXIT_RUNFAIL;
         } else {
             rc = export_specs(&m, &pc, dir);
         }
