@@ -56,7 +56,7 @@ static const struct row rows[] = {
     {"p95 of window p95 (ms)", COL(window_p95_p95), 1e3, "%.1f",
      "the 95th percentile, over the windows, of each window's p95 latency"},
     {"instance-seconds (cost)", COL(cost), 1, "%.0f",
-     "instances paid for over the measured period, from request to stop"},
+     "instances paid for over the measured period, from boot to stop"},
     {"under-provisioned time (%)", COL(tau_u), 1, "%.1f",
      "tau_U: share of time a service served with fewer instances than its demand needs"},
     {"over-provisioned time (%)", COL(tau_o), 1, "%.1f",
@@ -129,25 +129,19 @@ static void verdict(const char *what, const struct column *a, const struct colum
 }
 
 /* The overrides of one configuration: the policy, every service's platform. */
-static int overrides(const struct run_args *a, const struct config *c, char ***out, size_t *n)
+static void overrides(const struct mdl_model *m, const struct config *c, char ***out, size_t *n)
 {
-    struct mdl_model m;
-    int rc = cli_load(a, &m);
-    if (rc)
-        return rc;
-    char **o = xcalloc(m.nservices + 1, sizeof *o);
+    char **o = xcalloc(m->nservices + 1, sizeof *o);
     struct sim_buf b = {0};
     sim_buf_printf(&b, "policy.name=%s", c->policy);
     o[0] = b.p;
-    for (size_t i = 0; i < m.nservices; i++) {
+    for (size_t i = 0; i < m->nservices; i++) {
         struct sim_buf e = {0};
-        sim_buf_printf(&e, "services.%s.platform=%s", m.services[i].name, c->platform);
+        sim_buf_printf(&e, "services.%s.platform=%s", m->services[i].name, c->platform);
         o[i + 1] = e.p;
     }
     *out = o;
-    *n = m.nservices + 1;
-    mdl_model_fini(&m);
-    return EXIT_DONE;
+    *n = m->nservices + 1;
 }
 
 /* DIR/comparison.csv: every replication's figures, for a closer look. */
@@ -228,7 +222,6 @@ int cli_scenario(struct run_args *a)
         return rc;
     double slo = m.slo.latency_p95, window = m.run.window;
     unsigned long long base = a->have_seed ? a->seed : m.run.seed;
-    mdl_model_fini(&m);
     bool have_seed = a->have_seed;
     unsigned long long seed = a->seed;
     a->have_seed = true;
@@ -243,7 +236,7 @@ int cli_scenario(struct run_args *a)
     for (int k = 0; k < CONFIGS && !rc; k++) {
         char **extra = NULL;
         size_t nextra = 0;
-        rc = overrides(a, &configs[k], &extra, &nextra);
+        overrides(&m, &configs[k], &extra, &nextra);
         for (int r = 0; r < REPS && !rc && !cli_stop_signal; r++) {
             a->seed = base + (unsigned long long)r;
             /* The first replication writes its results; the others give figures. */
@@ -259,6 +252,7 @@ int cli_scenario(struct run_args *a)
         free(extra);
         a->seed = base;
     }
+    mdl_model_fini(&m);
     if (!rc && !cli_stop_signal)
         rc = write_csv(a, col);
     if (!rc && !cli_stop_signal && !a->quiet) {

@@ -147,7 +147,7 @@ static const struct {
     {"requests over the SLO (%)", "slo.requests_over", "%.2f", 100,
      "share of measured requests slower than the p95 target"},
     {"cost (instance-seconds)", "instance_seconds", "%.0f", 1,
-     "instance time from request to stop, summed over services"},
+     "instance time from boot to stop, summed over services"},
     {"under-provisioned time (%)", "elasticity.tau_u", "%.1f", 1,
      "SPEC elasticity: share of time supply was below demand"},
     {"over-provisioned time (%)", "elasticity.tau_o", "%.1f", 1,
