@@ -105,8 +105,11 @@ static void inst_views(struct svc_world *w, struct control *c, struct svc_servic
     sv->inst = *v;
 }
 
-/* Builds the view of the period that started at c->period_start. */
-static void build_view(struct svc_world *w, struct control *c, struct pol_view *v)
+/* Builds the view of the period that started at c->period_start; with
+ * instances, each service's instances too (O(instances), so not for the
+ * demand hook, which runs per request to a service with none). */
+static void build_view(struct svc_world *w, struct control *c, struct pol_view *v,
+                       bool instances)
 {
     int64_t now = sim_now_ns(w->eng);
     double secs = sim_ns_to_sec(now - c->period_start);
@@ -149,7 +152,8 @@ static void build_view(struct svc_world *w, struct control *c, struct pol_view *
             .idle = sim_ns_to_sec(now - s->last_arrival),
             .since_change = sim_ns_to_sec(now - c->last_change[i]),
         };
-        inst_views(w, c, s, sv);
+        if (instances)
+            inst_views(w, c, s, sv);
     }
     const struct client_acc *ca = &w->cacc[ACC_POLICY];
     *v = (struct pol_view){
@@ -190,7 +194,7 @@ static void tick(struct sim_engine *eng, void *arg)
     struct svc_world *w = arg;
     struct control *c = w->control;
     struct pol_view v;
-    build_view(w, c, &v);
+    build_view(w, c, &v, true);
     for (size_t i = 0; i < w->nsvcs; i++)
         c->target[i] = -1;
     struct pol_action a = {c->target};
@@ -211,7 +215,7 @@ static void demand(struct svc_world *w, struct svc_service *s)
     if (!c || !c->ctl->demand)
         return;
     struct pol_view v;
-    build_view(w, c, &v);
+    build_view(w, c, &v, false);
     int t = c->ctl->demand(c->ctl->ctx, &v, s->index);
     /* On demand means now: the cooldown does not hold a cold start back. */
     if (t > 0 && t >= s->def->min) {

@@ -48,7 +48,8 @@ struct pol_ops {
     int (*init)(void **state, const struct pol_params *p, struct sim_diag *d);
     void (*decide)(void *state, const struct pol_view *v, struct pol_action *out);
     /* Optional: a request reached service svc with no instance at all;
-     * returns a target for it or -1. */
+     * returns a target for it or -1. The view has no per-instance part
+     * (ninst 0): this runs per such request. */
     int (*demand)(void *state, const struct pol_view *v, int svc);
     void (*fini)(void *state);
 };
