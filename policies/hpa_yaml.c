@@ -64,7 +64,7 @@ static json_t *scalar(const yaml_node_t *n)
             return json_integer(v);
     }
     if (matches("^[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?$", s))
-        return json_real(strtod(s, NULL));
+        return json_real(strtod(s, NULL)); /* NULL when not finite (jansson) */
     return json_string(s);
 }
 
@@ -77,7 +77,14 @@ static json_t *convert(struct conv *c, const yaml_node_t *n, int depth)
     }
     json_t *j = NULL;
     switch (n->type) {
-    case YAML_SCALAR_NODE: j = scalar(n); break;
+    case YAML_SCALAR_NODE:
+        j = scalar(n);
+        if (!j) {
+            sim_diag_set(c->d, SIM_ECONFIG, c->file, line, "%.40s: a number out of range",
+                         (const char *)n->data.scalar.value);
+            return NULL;
+        }
+        break;
     case YAML_SEQUENCE_NODE:
         j = json_array();
         for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
