@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #define CHUNK 256
@@ -84,7 +85,12 @@ struct visit *svc_visit_new(struct svc_world *w)
     }
     struct visit *v = w->free_visits;
     w->free_visits = v->next;
-    memset(v, 0, sizeof *v);
+    /* The header buffers and the tracing records are written before they
+     * are read (wt_req_arrive, wt_call_send); only the rest is cleared. */
+    memset(v, 0, offsetof(struct visit, ctx_hdr));
+    v->ctx_hdr[0] = v->resp_hdr[0] = '\0';
+    v->wt.sampled = 0;
+    v->wt.calls = NULL;
     if (++w->live_visits > w->model->run.max_in_flight)
         overloaded(w);
     return v;

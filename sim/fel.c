@@ -89,6 +89,7 @@ void sim_fel_fini(struct sim_fel *f)
         free(f->bkt[j].v);
     free(f->bkt);
     free(f->over.v);
+    free(f->imm.v);
     memset(f, 0, sizeof *f);
 }
 
@@ -107,10 +108,24 @@ static void far_push(struct sim_fel *f, struct sim_fel_rec r)
         vec_push(&f->over, r);
 }
 
+/* True if r may join the queue of records at the last popped time: it keeps
+ * that queue sorted. */
+static inline bool imm_fits(const struct sim_fel *f, const struct sim_fel_rec *r)
+{
+    if (f->imm_head == f->imm.n)
+        return r->t == f->last_t;
+    const struct sim_fel_rec *tail = &f->imm.v[f->imm.n - 1];
+    return r->t == tail->t && r->key > tail->key;
+}
+
 void sim_fel_push(struct sim_fel *f, struct sim_fel_rec r)
 {
     f->size++;
-    if (r.t < f->near_end) {
+    if (imm_fits(f, &r)) {
+        if (f->imm_head == f->imm.n)
+            f->imm_head = f->imm.n = 0;
+        vec_push(&f->imm, r);
+    } else if (r.t < f->near_end) {
         vec_push(&f->near, r);
         heap_up(f->near.v, f->near.n - 1, r);
         if (f->near.n > BIG && f->near_end == INT64_MAX) {
@@ -218,16 +233,28 @@ static bool refill(struct sim_fel *f)
 
 bool sim_fel_peek(struct sim_fel *f, struct sim_fel_rec *out)
 {
-    if (f->size == 0 || !refill(f))
+    size_t nimm = f->imm.n - f->imm_head;
+    bool heap = f->size > nimm && refill(f);
+    f->top_imm = nimm && (!heap || before(&f->imm.v[f->imm_head], &f->near.v[0]));
+    if (f->top_imm)
+        *out = f->imm.v[f->imm_head];
+    else if (heap)
+        *out = f->near.v[0];
+    else
         return false;
-    *out = f->near.v[0];
     return true;
 }
 
 void sim_fel_pop(struct sim_fel *f)
 {
-    struct sim_fel_vec *h = &f->near;
     f->size--;
+    if (f->top_imm) {
+        f->last_t = f->imm.v[f->imm_head++].t;
+        f->top_imm = false;
+        return;
+    }
+    struct sim_fel_vec *h = &f->near;
+    f->last_t = h->v[0].t;
     struct sim_fel_rec last = h->v[--h->n];
     if (h->n)
         heap_down(h->v, h->n, 0, last);
@@ -252,4 +279,13 @@ void sim_fel_filter(struct sim_fel *f, bool (*keep)(const struct sim_fel_rec *r,
     for (size_t j = f->cur; j < f->nbkt; j++)
         filter_vec(&f->bkt[j], keep, ctx, &f->size);
     filter_vec(&f->over, keep, ctx, &f->size);
+    /* The queue keeps its order: compact it to the front. */
+    size_t k = 0;
+    for (size_t i = f->imm_head; i < f->imm.n; i++)
+        if (keep(&f->imm.v[i], ctx))
+            f->imm.v[k++] = f->imm.v[i];
+    f->size -= (f->imm.n - f->imm_head) - k;
+    f->imm.n = k;
+    f->imm_head = 0;
+    f->top_imm = false;
 }

@@ -6,7 +6,9 @@
  * list), which are heapified one at a time as the clock reaches them. Push is
  * O(1) for far events and pop is O(log b) for a bucket of b events, so the
  * cost per event stays flat as the number pending grows; with a skewed time
- * distribution it degrades to a plain heap, never worse.
+ * distribution it degrades to a plain heap, never worse. Records for the time
+ * just popped (zero-delay events) go to a FIFO queue instead, merged with the
+ * heap's minimum at each peek.
  * Records are ordered by t, then key.
  * Ownership: caller storage via sim_fel_init()/sim_fel_fini(). */
 #ifndef SIM_FEL_H
@@ -36,6 +38,12 @@ struct sim_fel {             /* fields private */
     size_t cur; /* buckets before cur have been moved to near */
     int64_t base, width, near_end;
     struct sim_fel_vec over; /* t >= base + nbkt*width */
+    /* Records pushed for the time of the last pop, in key order: a queue
+     * beside the heap, so that a zero-delay event costs no heap work. */
+    struct sim_fel_vec imm;
+    size_t imm_head;
+    int64_t last_t; /* time of the last popped record */
+    bool top_imm;   /* the last peek returned imm's head */
     size_t size;
 };
 
@@ -51,6 +59,8 @@ void sim_fel_pop(struct sim_fel *f);
 /* The record that will probably come next (for prefetching), or NULL. */
 static inline const struct sim_fel_rec *sim_fel_hint(const struct sim_fel *f)
 {
+    if (f->imm_head < f->imm.n)
+        return &f->imm.v[f->imm_head];
     return f->near.n ? &f->near.v[0] : NULL;
 }
 /* Keeps only the records for which keep() is true. O(n). */

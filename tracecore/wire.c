@@ -17,13 +17,30 @@ static int hexval(char ch)
     return hexvals[(unsigned char)ch] - 1;
 }
 
-/* Writes v as exactly `digits` hex digits. */
+/* Writes v as exactly `digits` hex digits (digits even), a byte at a time:
+ * the context is encoded on every call, so this is on the hot path. */
 static void put_fixed(char *out, uint64_t v, int digits)
 {
-    for (int i = digits - 1; i >= 0; i--) {
-        out[i] = hexdig[v & 15];
-        v >>= 4;
+    for (int i = digits - 2; i >= 0; i -= 2) {
+        unsigned b = (unsigned)(v & 0xff);
+        out[i] = hexdig[b >> 4];
+        out[i + 1] = hexdig[b & 15];
+        v >>= 8;
     }
+}
+
+/* Parses exactly `digits` hex digits at buf; no branch per digit. */
+static int get_fixed(const char *buf, int digits, uint64_t *v)
+{
+    uint64_t x = 0;
+    int bad = 0;
+    for (int i = 0; i < digits; i++) {
+        int d = hexvals[(unsigned char)buf[i]];
+        bad |= d == 0;
+        x = (x << 4) | (uint64_t)((d - 1) & 15);
+    }
+    *v = x;
+    return bad ? WT_EFORMAT : WT_OK;
 }
 
 /* Writes v in minimal hex ("0" for zero); returns the digit count. */
@@ -92,10 +109,8 @@ int wt_ctx_decode(struct wt_ctx *c, const char *buf, size_t len)
     if (len != WT_CTX_LEN)
         return WT_EFORMAT;
     uint64_t trace, ctx, flags;
-    size_t pos = 2;
-    if (get_hex(buf, &pos, len, 16, 16, &trace) || pos != 18 || buf[pos++] != '-' ||
-        get_hex(buf, &pos, len, 16, 16, &ctx) || pos != 35 || buf[pos++] != '-' ||
-        get_hex(buf, &pos, len, 2, 2, &flags) || pos != len)
+    if (buf[18] != '-' || buf[35] != '-' || get_fixed(buf + 2, 16, &trace) ||
+        get_fixed(buf + 19, 16, &ctx) || get_fixed(buf + 36, 2, &flags))
         return WT_EFORMAT;
     if (trace == 0)
         return WT_EFORMAT; /* 0 is never a trace id */
