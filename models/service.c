@@ -129,6 +129,9 @@ void svc_world_init_services(struct svc_world *w)
                      : tr->fold == MDL_FOLD_MIN ? WT_FOLD_MIN
                                                 : WT_FOLD_MAX;
         number_callees(s, mark);
+        /* Callee means fill in calls whose callee did not sample. */
+        s->wt.est = xcalloc(s->ncallees ? (size_t)s->ncallees : 1, sizeof *s->wt.est);
+        s->wt.nest = (uint32_t)s->ncallees;
         for (int k = 0; k < NACC; k++) {
             s->acc[k].callees =
                 xcalloc(s->ncallees ? (size_t)s->ncallees : 1, sizeof *s->acc[k].callees);
@@ -146,6 +149,7 @@ void svc_world_fini_services(struct svc_world *w)
         free(w->svcs[i].callee_sorted);
         free(w->svcs[i].callee_sorted_local);
         free(w->svcs[i].edges);
+        free(w->svcs[i].wt.est);
         for (int k = 0; k < NACC; k++)
             free(w->svcs[i].acc[k].callees);
     }

@@ -4,7 +4,8 @@ TEST_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCONFIG_CFLAGS)
 TEST_LIBS = libuksim.la $(CMOCKA_LIBS) $(GSL_LIBS)
 
 check_PROGRAMS += tests/test_engine tests/test_units tests/test_model tests/test_queueing \
-	tests/test_findings tests/test_models tests/test_policies tests/test_topologies tests/test_step
+	tests/test_findings tests/test_models tests/test_policies tests/test_topologies tests/test_step \
+	tests/test_blame
 tests_test_step_SOURCES = %reldir%/test_step.c
 tests_test_step_CFLAGS = $(TEST_CFLAGS)
 tests_test_step_LDADD = $(TEST_LIBS)
@@ -20,6 +21,9 @@ tests_test_model_LDADD = $(TEST_LIBS)
 tests_test_queueing_SOURCES = %reldir%/test_queueing.c %reldir%/ci95.h
 tests_test_queueing_CFLAGS = $(TEST_CFLAGS)
 tests_test_queueing_LDADD = $(TEST_LIBS)
+tests_test_blame_SOURCES = %reldir%/test_blame.c
+tests_test_blame_CFLAGS = $(TEST_CFLAGS)
+tests_test_blame_LDADD = $(TEST_LIBS)
 tests_test_findings_SOURCES = %reldir%/test_findings.c
 tests_test_findings_CFLAGS = $(TEST_CFLAGS)
 tests_test_findings_LDADD = $(TEST_LIBS)
@@ -35,7 +39,7 @@ tests_test_topologies_LDADD = $(TEST_LIBS)
 
 TESTS += tests/test_engine tests/test_units tests/test_model tests/test_queueing \
 	tests/test_findings tests/test_models tests/test_policies tests/test_topologies tests/test_step \
-	tests/cli.test
+	tests/test_blame tests/cli.test
 TEST_EXTENSIONS = .test
 TEST_LOG_COMPILER =
 AM_TESTS_ENVIRONMENT = UKSIM=$(abs_top_builddir)/uksim; TEST_DATA_DIR=$(abs_top_srcdir)/tests/data; \

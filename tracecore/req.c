@@ -146,6 +146,77 @@ void wt_req_block(struct wt_req *r, uint64_t now_ns)
     if (!r->sampled)
         return;
     move(r, ST_RUNNING, ST_BLOCKED, now_ns);
+    r->block_ns = now_ns;
+    r->period_2nd_ns = now_ns;
+    r->period_last = NULL;
+}
+
+/* min(x rounded, limit) for a mean x >= 0. */
+static uint64_t clamp_ns(double x, uint64_t limit)
+{
+    return x + 0.5 >= (double)limit ? limit : (uint64_t)(x + 0.5);
+}
+
+/* Folds a reported call into its callee's means (wt_callee_est). */
+static void learn(struct wt_service *s, const struct wt_call *c)
+{
+    if (!s->est || c->callee >= s->nest)
+        return;
+    struct wt_callee_est *e = &s->est[c->callee];
+    if (e->reported++ == 0) {
+        e->net_mean = (double)c->net_wait;
+        e->remote_mean = (double)c->remote_wait;
+        return;
+    }
+    e->net_mean += ((double)c->net_wait - e->net_mean) / 16.0;
+    e->remote_mean += ((double)c->remote_wait - e->remote_mean) / 16.0;
+}
+
+/* The representative of c's callee on r's critical path (the first critical
+ * call to it), made c if there is none yet. Linear in the distinct callees on
+ * the path. */
+static struct wt_call *rep_of(struct wt_req *r, struct wt_call *c)
+{
+    for (struct wt_call *p = r->reps; p; p = p->rep_next)
+        if (p->callee == c->callee)
+            return p;
+    c->rep_next = NULL;
+    if (r->reps_tail)
+        r->reps_tail->rep_next = c;
+    else
+        r->reps = c;
+    r->reps_tail = c;
+    return c;
+}
+
+/* Closes the block period: its critical call gets its delay (rule 2). */
+static void close_group(struct wt_req *r)
+{
+    struct wt_call *c = r->period_last;
+    if (!c)
+        return;
+    r->period_last = NULL;
+    uint64_t done = c->sent_ns + c->observed_ns;
+    c->delay_ns = done > r->period_2nd_ns ? done - r->period_2nd_ns : 0;
+    if (c->unknown) {
+        r->unknown_ns += c->delay_ns;
+        const struct wt_service *s = r->svc;
+        if (!s->est || c->callee >= s->nest || s->est[c->callee].reported == 0)
+            return;
+        const struct wt_callee_est *e = &s->est[c->callee];
+        uint64_t rem = clamp_ns(e->remote_mean, c->delay_ns);
+        uint64_t net = clamp_ns(e->net_mean, c->delay_ns - rem);
+        struct wt_call *p = rep_of(r, c);
+        p->est_net += net;
+        p->est_remote += rem;
+        return;
+    }
+    c->crit_net = c->net_wait < c->delay_ns ? c->net_wait : c->delay_ns;
+    c->crit_remote = c->remote_wait < c->delay_ns ? c->remote_wait : c->delay_ns;
+    struct wt_call *p = rep_of(r, c);
+    p->sum_net += c->crit_net;
+    p->sum_remote += c->crit_remote;
+    p->ncrit += c->delay_ns > 0;
 }
 
 void wt_req_runnable(struct wt_req *r, uint64_t now_ns)
@@ -153,6 +224,7 @@ void wt_req_runnable(struct wt_req *r, uint64_t now_ns)
     if (!r->sampled)
         return;
     move(r, ST_BLOCKED, ST_RUNNABLE, now_ns);
+    close_group(r);
 }
 
 void wt_call_send(struct wt_req *r, struct wt_call *c, uint32_t callee, uint64_t now_ns,
@@ -196,14 +268,31 @@ int wt_call_done(struct wt_req *r, struct wt_call *c, const char *hdr, size_t le
     int rc = WT_OK;
     uint64_t total = 0, agg = 0;
     if (len == 0 || (rc = wt_resp_decode(hdr, len, &total, &agg)) != WT_OK) {
-        /* No usable remote values: the whole call counts as network wait. */
+        /* No usable remote values: unknown, never network wait. */
         c->flags |= CALL_BADHDR;
-        total = 0;
-        agg = 0;
+        c->unknown = 1;
+        r->nunknown++;
+        c->remote_total = c->remote_wait = c->net_wait = 0;
+    } else {
+        c->remote_total = total;
+        c->remote_wait = agg;
+        c->net_wait = c->observed_ns > total ? c->observed_ns - total : 0;
+        learn(r->svc, c);
     }
-    c->remote_total = total;
-    c->remote_wait = agg;
-    c->net_wait = c->observed_ns > total ? c->observed_ns - total : 0;
+    /* Rule 2: follow the latest reply of this block period. */
+    if (r->state == ST_BLOCKED) {
+        struct wt_call *last = r->period_last;
+        if (!last) {
+            r->period_last = c;
+        } else if (now_ns >= last->sent_ns + last->observed_ns) {
+            uint64_t t = last->sent_ns + last->observed_ns;
+            if (t > r->period_2nd_ns)
+                r->period_2nd_ns = t;
+            r->period_last = c;
+        } else if (now_ns > r->period_2nd_ns) {
+            r->period_2nd_ns = now_ns;
+        }
+    }
     return rc;
 }
 
@@ -214,6 +303,7 @@ static double weighted(const struct wt_service *s, int is_net, uint64_t v)
     return (is_net ? s->w_net : s->w_cpu) * (double)v;
 }
 
+/* The fold of the local wait and the callees' critical-path sums. */
 static uint64_t fold(const struct wt_req *r)
 {
     const struct wt_service *s = r->svc;
@@ -221,22 +311,23 @@ static uint64_t fold(const struct wt_req *r)
     switch (s->fold) {
     case WT_FOLD_SUM:
         acc = r->local_wait;
-        for (const struct wt_call *c = r->calls; c; c = c->next)
-            acc += c->net_wait + c->remote_wait;
+        for (const struct wt_call *c = r->reps; c; c = c->rep_next)
+            acc += c->sum_net + c->est_net + c->sum_remote + c->est_remote;
         return acc;
     case WT_FOLD_MIN:
         acc = r->local_wait;
-        for (const struct wt_call *c = r->calls; c; c = c->next) {
-            if (c->net_wait < acc)
-                acc = c->net_wait;
-            if (c->remote_wait < acc)
-                acc = c->remote_wait;
+        for (const struct wt_call *c = r->reps; c; c = c->rep_next) {
+            if (c->sum_net + c->est_net < acc)
+                acc = c->sum_net + c->est_net;
+            if (c->sum_remote + c->est_remote < acc)
+                acc = c->sum_remote + c->est_remote;
         }
         return acc;
     case WT_FOLD_WEIGHTED: {
         double m = weighted(s, 0, r->local_wait);
-        for (const struct wt_call *c = r->calls; c; c = c->next) {
-            double n = weighted(s, 1, c->net_wait), w = (double)c->remote_wait;
+        for (const struct wt_call *c = r->reps; c; c = c->rep_next) {
+            double n = weighted(s, 1, c->sum_net + c->est_net);
+            double w = (double)(c->sum_remote + c->est_remote);
             if (n > m)
                 m = n;
             if (w > m)
@@ -247,32 +338,34 @@ static uint64_t fold(const struct wt_req *r)
     case WT_FOLD_MAX:
     default:
         acc = r->local_wait;
-        for (const struct wt_call *c = r->calls; c; c = c->next) {
-            if (c->net_wait > acc)
-                acc = c->net_wait;
-            if (c->remote_wait > acc)
-                acc = c->remote_wait;
+        for (const struct wt_call *c = r->reps; c; c = c->rep_next) {
+            if (c->sum_net + c->est_net > acc)
+                acc = c->sum_net + c->est_net;
+            if (c->sum_remote + c->est_remote > acc)
+                acc = c->sum_remote + c->est_remote;
         }
         return acc;
     }
 }
 
-/* The dissertation's decision (s4.1.3): compare the local wait, each call's
- * network wait and each call's remote wait. The largest remote wait means the
- * bottleneck lies below that callee (delegate); otherwise the largest of the
- * local wait (this CPU) and the network waits (that link) is the root cause.
- * Ties favour the local wait, then network, then remote, then the earlier
- * call. With the sum fold every callee whose remote wait exceeds the local
- * wait and every network wait is delegated to (act on every branch). */
+/* The dissertation's decision (s4.1.3) on the critical path: compare the
+ * local wait with each callee's network and remote waits (summed over the
+ * request's calls to it). The largest remote wait means the bottleneck lies
+ * below that callee (delegate); otherwise the largest of the local wait (this
+ * CPU) and the network waits (that link) is the root cause. Ties favour the
+ * local wait, then network, then remote, then the callee reached first. With
+ * the sum fold every callee whose remote wait exceeds the local wait and
+ * every network wait is delegated to (act on every branch). */
 static void decide_verdict(struct wt_req *r)
 {
     const struct wt_service *s = r->svc;
     double best_self = weighted(s, 0, r->local_wait);
     double best_net = -1, best_remote = -1;
     struct wt_call *net_call = NULL, *remote_call = NULL;
-    for (struct wt_call *c = r->calls; c; c = c->next) {
+    for (struct wt_call *c = r->calls; c; c = c->next)
         c->delegated = 0;
-        double n = weighted(s, 1, c->net_wait), w = (double)c->remote_wait;
+    for (struct wt_call *c = r->reps; c; c = c->rep_next) {
+        double n = weighted(s, 1, c->sum_net), w = (double)c->sum_remote;
         if (n > best_net) {
             best_net = n;
             net_call = c;
@@ -289,8 +382,8 @@ static void decide_verdict(struct wt_req *r)
         r->verdict = WT_VERDICT_DELEGATE;
         r->blamed = remote_call;
         if (s->fold == WT_FOLD_SUM) {
-            for (struct wt_call *c = r->calls; c; c = c->next)
-                if ((double)c->remote_wait > floor) {
+            for (struct wt_call *c = r->reps; c; c = c->rep_next)
+                if ((double)c->sum_remote > floor) {
                     c->delegated = 1;
                     r->ndelegated++;
                 }
@@ -319,6 +412,7 @@ void wt_req_reply(struct wt_req *r, uint64_t now_ns)
         uint32_t st = r->state;
         move(r, st, ST_DONE, now_ns > r->last_ns ? now_ns : r->last_ns);
     }
+    close_group(r); /* replied while blocked (out of order): still attribute */
     r->total = r->cpu + r->local_wait + r->call_time;
     r->agg = fold(r);
     decide_verdict(r);

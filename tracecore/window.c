@@ -28,6 +28,8 @@ void wt_window_init(struct wt_window *w, uint64_t start_ns, uint64_t end_ns,
         memset(&callees[i], 0, sizeof callees[i]);
         wt_stat_init(&callees[i].net_wait);
         wt_stat_init(&callees[i].remote_wait);
+        wt_stat_init(&callees[i].crit_net);
+        wt_stat_init(&callees[i].crit_remote);
     }
 }
 
@@ -50,8 +52,20 @@ void wt_window_add(struct wt_window *w, const struct wt_req *r)
             continue;
         struct wt_callee_stats *cs = &w->callees[c->callee];
         cs->calls++;
+        if (c->unknown) {
+            cs->unreported++;
+            continue;
+        }
         wt_stat_add(&cs->net_wait, c->net_wait);
         wt_stat_add(&cs->remote_wait, c->remote_wait);
+    }
+    for (const struct wt_call *c = r->reps; c; c = c->rep_next) {
+        if (c->callee >= w->ncallees)
+            continue;
+        struct wt_callee_stats *cs = &w->callees[c->callee];
+        wt_stat_add(&cs->crit_net, c->sum_net);
+        wt_stat_add(&cs->crit_remote, c->sum_remote);
+        cs->crit_calls += c->ncrit;
         cs->delegated += c->delegated != 0;
         cs->link_blamed += r->verdict == WT_VERDICT_LINK && r->blamed == c;
     }
@@ -76,11 +90,30 @@ void wt_window_merge(struct wt_window *into, const struct wt_window *from)
         struct wt_callee_stats *a = &into->callees[i];
         const struct wt_callee_stats *b = &from->callees[i];
         a->calls += b->calls;
+        a->unreported += b->unreported;
         wt_stat_merge(&a->net_wait, &b->net_wait);
         wt_stat_merge(&a->remote_wait, &b->remote_wait);
+        wt_stat_merge(&a->crit_net, &b->crit_net);
+        wt_stat_merge(&a->crit_remote, &b->crit_remote);
+        a->crit_calls += b->crit_calls;
         a->delegated += b->delegated;
         a->link_blamed += b->link_blamed;
     }
+}
+
+/* A callee's critical-path wait per request of the window (less `floor` per
+ * critical call), scaled up for the calls that reported nothing; negative
+ * when none reported. */
+static double per_request(const struct wt_window *w, const struct wt_callee_stats *cs,
+                          const struct wt_stat *st, uint64_t floor)
+{
+    uint64_t reported = cs->calls - cs->unreported;
+    if (cs->calls == 0 || reported == 0)
+        return -1;
+    double sum = (double)st->sum - (double)floor * (double)cs->crit_calls;
+    if (sum < 0)
+        sum = 0;
+    return sum / (double)w->requests * ((double)cs->calls / (double)reported);
 }
 
 struct wt_window_verdict wt_window_verdict(const struct wt_window *w,
@@ -91,16 +124,17 @@ struct wt_window_verdict wt_window_verdict(const struct wt_window *w,
         wt_verdict_opts_init(&def);
         o = &def;
     }
-    struct wt_window_verdict v = {WT_VERDICT_NONE, 0, 0};
+    struct wt_window_verdict v = {WT_VERDICT_NONE, 0, 0, 0};
+    for (uint32_t i = 0; i < w->ncallees; i++)
+        v.unreported += w->callees[i].unreported;
     if (w->requests == 0 || w->requests < o->min_requests)
         return v;
     double best = wt_stat_mean(&w->local_wait);
     enum wt_verdict kind = WT_VERDICT_SELF;
     uint32_t who = 0;
     for (uint32_t i = 0; i < w->ncallees; i++) {
-        if (w->callees[i].calls == 0)
-            continue;
-        double n = wt_stat_mean(&w->callees[i].net_wait);
+        const struct wt_callee_stats *cs = &w->callees[i];
+        double n = per_request(w, cs, &cs->crit_net, cs->net_wait.n ? cs->net_wait.min : 0);
         if (n > best) {
             best = n;
             kind = WT_VERDICT_LINK;
@@ -108,9 +142,7 @@ struct wt_window_verdict wt_window_verdict(const struct wt_window *w,
         }
     }
     for (uint32_t i = 0; i < w->ncallees; i++) {
-        if (w->callees[i].calls == 0)
-            continue;
-        double r = wt_stat_mean(&w->callees[i].remote_wait);
+        double r = per_request(w, &w->callees[i], &w->callees[i].crit_remote, 0);
         if (r > best) {
             best = r;
             kind = WT_VERDICT_DELEGATE;

@@ -67,6 +67,14 @@ enum wt_sampling {
     WT_SAMPLE_SERVICE, /* decided independently at each service (as the prototype) */
 };
 
+/* What a service has heard from one callee: means of the network and remote
+ * waits of its reported calls, each new call weighing 1/16 (the first sets
+ * them). Used to fill in calls whose reply carried no aggregate. */
+struct wt_callee_est {
+    uint64_t reported;
+    double net_mean, remote_mean; /* ns */
+};
+
 struct wt_service {
     /* Set by wt_service_init(); fields may be changed afterwards. */
     enum wt_fold fold;
@@ -76,6 +84,11 @@ struct wt_service {
     int packet_timestamps; /* nonzero: count NIC ring time as local wait */
     uint64_t salt;         /* per-service sampling salt */
     uint64_t rng;          /* state for trace and context ids */
+    /* Optional caller storage, one entry per callee index (NULL, 0: none):
+     * with it, the aggregate a request returns upstream fills in its calls
+     * of unknown value from these means (see "Critical-path attribution"). */
+    struct wt_callee_est *est;
+    uint32_t nest;
 };
 
 /* Defaults: max fold, root sampling, every request, no packet timestamps.
@@ -105,8 +118,59 @@ struct wt_call {
     uint64_t remote_total; /* callee's reported total */
     uint64_t net_wait;     /* observed - remote_total (0 if negative) */
     uint64_t remote_wait;  /* callee's aggregate */
-    int delegated;         /* after wt_req_reply(): the verdict delegates here */
+    int unknown;           /* the reply carried no usable aggregate: net_wait and
+                              remote_wait are unknown (left 0), never network wait */
+    /* Critical path, valid once the request is runnable again: */
+    uint64_t delay_ns;    /* how long this call delayed its request (0 off the path) */
+    uint64_t crit_net;    /* min(net_wait, delay_ns) */
+    uint64_t crit_remote; /* min(remote_wait, delay_ns) */
+    /* Per callee, on the first call to each callee on the critical path (the
+     * request's representative of that callee; 0 on the others): */
+    uint64_t sum_net, sum_remote; /* crit_net, crit_remote summed over the
+                                     request's calls to that callee */
+    uint64_t est_net, est_remote; /* the same for its calls of unknown value,
+                                     filled in from the callee's means */
+    uint32_t ncrit;               /* its reported calls with a delay */
+    int delegated;                /* after wt_req_reply(): the verdict delegates here */
+    struct wt_call *rep_next;     /* private: the request's list of representatives */
 };
+
+/* ---- Critical-path attribution ----
+ *
+ * The waits a request compares, folds and reports are those on its critical
+ * path, because only shortening those shortens the request:
+ *
+ * 1. Groups. A request that blocks (wt_req_block) waits for the calls whose
+ *    replies it reads until it is runnable again (wt_req_runnable): those
+ *    calls form a group. A call whose reply is read while the request is not
+ *    blocked delayed nothing.
+ * 2. The critical call of a group is the one whose reply was read last (the
+ *    later read on a tie); its delay is its reply time minus the later of the
+ *    block time and the group's other replies' latest time. The other calls of
+ *    the group have delay 0. So the delays of a request add up to at most its
+ *    call time, exactly to it when each wake-up is at the last reply.
+ * 3. A call counts with crit_net = min(net_wait, delay) and crit_remote =
+ *    min(remote_wait, delay): each wait, at most, for the time by which the
+ *    call delayed the request. A sequential call is a group of one and counts
+ *    in full.
+ * 4. Repeated calls to one callee add up per request (sum_net, sum_remote on
+ *    the representative) before callees are compared or folded.
+ * 5. Calls with unknown values (no aggregate in the reply: the callee did not
+ *    sample, or the header was malformed) are never network wait. The
+ *    request counts their delay in unknown_ns; its verdict and the windows
+ *    leave them out. Only the aggregate sent upstream fills them in, when
+ *    the service keeps callee means (wt_service.est): remote = min(remote
+ *    mean, delay), net = min(net mean, delay - remote), summed per callee
+ *    in est_net, est_remote. So under per-service sampling a caller still
+ *    hears of a bottleneck two levels down.
+ *
+ * The verdict then works per callee on sum_net_j and sum_remote_j, and the
+ * fold on n_j = sum_net_j + est_net_j and r_j = sum_remote_j + est_remote_j:
+ *   MAX:      agg = max(local, n_j, r_j)
+ *   SUM:      agg = local + sum_j (n_j + r_j)
+ *   MIN:      agg = min(local, n_j, r_j)
+ *   WEIGHTED: agg = max(w_cpu*local, w_net*n_j, r_j)
+ * over the callees j on the critical path. */
 
 /* ---- One request at one service ---- */
 
@@ -138,9 +202,15 @@ struct wt_req {
     uint64_t agg; /* the fold returned upstream */
     uint32_t ncalls;
     enum wt_verdict verdict;
-    struct wt_call *blamed; /* LINK: that call; DELEGATE: the largest remote wait */
+    struct wt_call *blamed; /* LINK, DELEGATE: the representative of that callee */
     uint32_t ndelegated;    /* DELEGATE: calls with delegated set (several with SUM) */
+    uint32_t nunknown;      /* calls whose reply carried no aggregate */
+    uint64_t unknown_ns;    /* critical delay of those calls */
     int errors;             /* hooks called out of order (ignored) */
+    /* Private state of the critical path: */
+    struct wt_call *reps, *reps_tail; /* first call on the path to each callee */
+    struct wt_call *period_last;      /* latest reply read in this block */
+    uint64_t block_ns, period_2nd_ns;
 };
 
 /* A request arrived. in: the decoded request context, or NULL at the root
@@ -242,8 +312,13 @@ double wt_stat_mean(const struct wt_stat *s); /* 0 if empty */
  * merged, at all instances of a service) into statistics and a verdict. */
 
 struct wt_callee_stats {
-    uint64_t calls;
-    struct wt_stat net_wait, remote_wait;
+    uint64_t calls;                       /* all calls, reported or not */
+    uint64_t unreported;                  /* calls whose reply carried no aggregate */
+    struct wt_stat net_wait, remote_wait; /* per reported call (raw, off-path too) */
+    /* Per request whose critical path reaches this callee: its sum_net and
+     * sum_remote (so sum / requests is the saving per request). */
+    struct wt_stat crit_net, crit_remote;
+    uint64_t crit_calls;             /* reported calls on the critical path */
     uint64_t delegated, link_blamed; /* per-request verdicts pointing here */
 };
 
@@ -278,13 +353,24 @@ void wt_window_merge(struct wt_window *into, const struct wt_window *from);
 struct wt_window_verdict {
     enum wt_verdict kind; /* NONE, SELF, LINK (callee), DELEGATE (callee) */
     uint32_t callee;
-    uint64_t wait_ns; /* the mean wait that decided it */
+    uint64_t wait_ns;    /* the wait per request that decided it */
+    uint64_t unreported; /* calls left out: their callee sent no aggregate */
 };
-/* The window's verdict: NONE if fewer than min_requests requests, or if the
- * largest of the mean local wait and each callee's mean network and mean
- * remote wait is below min_share of the mean total; otherwise SELF, LINK or
- * DELEGATE after whichever of those is largest (ties: local, then network,
- * then remote; lower callee index first). */
+/* The window's verdict, from the critical path (see above): NONE if fewer
+ * than min_requests requests, or if the largest of these waits per request is
+ * below min_share of the mean total:
+ *   local:        the mean local wait;
+ *   link to j:    the sum over requests of sum_net_j, less the link's floor
+ *                 (the least network wait of any reported call to j in the
+ *                 window: propagation, which no capacity removes) for each
+ *                 call on the path, divided by requests;
+ *   callee j:     the sum over requests of sum_remote_j, divided by requests.
+ * Calls whose callee sent no aggregate are left out; a callee's sums are
+ * scaled by calls / reported calls, so that they estimate the window's
+ * (a callee none of whose calls reported is skipped), and the verdict says
+ * how many were left out. Otherwise SELF, LINK or DELEGATE after whichever
+ * is largest (ties: local, then network, then remote; lower callee index
+ * first). */
 struct wt_window_verdict wt_window_verdict(const struct wt_window *w,
                                            const struct wt_verdict_opts *o);
 
