@@ -38,7 +38,7 @@ static char *fanout_model(const char *rate, const char *duration)
     static char text[8192];
     size_t n = (size_t)snprintf(text, sizeof text,
                                 "run = { duration = \"%s\"; };\n"
-                                "network = { latency = \"const(50us)\"; };\n"
+                                "network = { latency = \"const(50us)\"; stack_cost = 0; };\n"
                                 "services = (\n"
                                 "  { name = \"front\"; yield_points = 10; handler = (\n"
                                 "      { compute = \"exp(100us)\"; },\n"

@@ -73,6 +73,7 @@ int main(void)
         char text[512];
         snprintf(text, sizeof text,
                  "run = { duration = \"1ms\"; };\n"
+                 "network = { stack_cost = 0; };\n"
                  "services = ( { name = \"s\"; instances = %ld; max = %ld;\n"
                  "  handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
                  "workload = { rate = \"const(1000)\"; };\n",
@@ -98,6 +99,7 @@ int main(void)
             char text[512];
             snprintf(text, sizeof text,
                      "run = { duration = \"20s\"; };\n"
+                     "network = { stack_cost = 0; };\n"
                      "services = ( { name = \"s\"; instances = %ld; max = %ld; lb = \"%s\";\n"
                      "  handler = ( { compute = \"exp(100us)\"; } ); } );\n"
                      "workload = { rate = \"const(50000)\"; };\n",

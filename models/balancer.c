@@ -204,7 +204,7 @@ static void deliver_call(struct sim_engine *eng, void *arg)
 }
 
 void svc_send(struct svc_world *w, struct visit *v, struct svc_service *to, int from_zone,
-              struct svc_instance *link)
+              struct svc_instance *link, int64_t after_ns)
 {
     const struct mdl_service *def = to->def;
     v->svc = to;
@@ -214,7 +214,8 @@ void svc_send(struct svc_world *w, struct visit *v, struct svc_service *to, int 
         step_begin(&v->hs, h->steps, (uint32_t)h->nsteps);
     else
         step_begin(&v->hs, def->steps, (uint32_t)def->nsteps);
-    sim_schedule_in(w->eng, net_delay_ns(w, from_zone, def->zone, v->bytes, link), deliver_call, v);
+    sim_schedule_in(w->eng, after_ns + net_delay_ns(w, from_zone, def->zone, v->bytes, link),
+                    deliver_call, v);
 }
 
 void svc_dispatch_queued(struct svc_service *s)

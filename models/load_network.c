@@ -11,16 +11,33 @@
 
 int ld_network(struct loader *L, const config_setting_t *root)
 {
-    static const char *const keys[] = {"latency", "bandwidth",    "queueing",
-                                       "zones",   "zone_latency", NULL};
+    static const char *const keys[] = {"latency",         "bandwidth",    "queueing",
+                                       "zones",           "zone_latency", "stack_cost",
+                                       "stack_byte_cost", "stack_batch",  NULL};
     struct mdl_network *n = &L->m->net;
     sim_dist_init_const(&n->latency, 0.0);
+    n->stack_cost = MDL_STACK_COST_DEFAULT;
+    n->stack_byte_cost = 0;
+    n->stack_batch = MDL_STACK_BATCH_DEFAULT;
     int err;
     const config_setting_t *g = ld_group(L, root, "network", &err);
     if (err || !g)
         return err;
     if ((err = ld_check_keys(L, g, "network", keys)))
         return err;
+    if ((err = ld_duration(L, g, "stack_cost", &n->stack_cost)) ||
+        (err = ld_duration(L, g, "stack_byte_cost", &n->stack_byte_cost)))
+        return err;
+    long long batch = n->stack_batch;
+    if ((err = ld_int(L, g, "stack_batch", 0, 1000000, &batch)))
+        return err;
+    n->stack_batch = (uint32_t)batch;
+    if (n->stack_cost > 1.0)
+        return ld_fail(L, config_setting_get_member(g, "stack_cost"),
+                       "stack_cost = %g s per message is beyond 1 s", n->stack_cost);
+    if (n->stack_byte_cost > 1e-3)
+        return ld_fail(L, config_setting_get_member(g, "stack_byte_cost"),
+                       "stack_byte_cost = %g s per byte is beyond 1 ms", n->stack_byte_cost);
     if (config_setting_get_member(g, "latency") && (err = ld_dist(L, g, "latency", &n->latency)))
         return err;
     const char *bw = NULL;

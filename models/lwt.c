@@ -10,9 +10,13 @@
  *
  * The "lwt" scheduler is Lwt's event loop (DESIGN.md; research s6): packets
  * that arrive wait in the instance's NIC ring. Each loop iteration polls once,
- * reading every packet that has arrived: a request starts its handler at once,
- * a reply resumes the handler waiting for it at once, each running until its
- * first yield or block. Then every thread that had yielded before this
+ * reading the packets that have arrived (at most network.stack_batch: a
+ * unikernel's device yields a frame per poll): a request starts its handler
+ * at once, a reply resumes the handler waiting for it at once, each running
+ * until its first yield or block. The network stack runs on the same CPU:
+ * reading a packet, and sending what a burst sent, take network.stack_cost
+ * (+ stack_byte_cost per byte) of CPU between bursts; a message leaves when
+ * its sending is done. Then every thread that had yielded before this
  * iteration's wake phase resumes for one burst; threads that yield meanwhile
  * wait for the next iteration. With no packet and no yielded thread the loop
  * sleeps until a packet arrives. So while the CPU is busy, packets, replies
@@ -101,11 +105,52 @@ static unsigned end_hooks(const struct visit *v)
 }
 
 static void visit_leave(struct svc_world *w, struct visit *v);
+static void lwt_read(struct svc_world *w, struct svc_instance *in, struct visit *v);
+static void lwt_loop(struct svc_world *w, struct svc_instance *in);
 
-/* Sends the calls of the call step ending v's burst. */
-static void send_calls(struct svc_world *w, struct visit *v, uint64_t now)
+/* ---- The network stack on the instance's CPU ---- */
+
+/* CPU time the network stack of in takes to receive or send a message of
+ * `bytes` (network.stack_cost; none on the fifo scheduler). */
+static int64_t stack_ns(struct svc_world *w, const struct svc_instance *in, double bytes)
+{
+    if (in->svc->def->sched != MDL_SCHED_LWT || (w->stack_msg_ns == 0 && w->stack_byte_ns == 0))
+        return 0;
+    return svc_time_ns(w, ((double)w->stack_msg_ns + w->stack_byte_ns * bytes) * 1e-9,
+                       "network stack work for a message of %g bytes", bytes);
+}
+
+static void stack_done(struct sim_engine *eng, void *arg)
+{
+    struct svc_instance *in = arg;
+    struct svc_world *w = in->svc->world;
+    svc_add_busy(w, in, in->run_start, sim_now_ns(eng));
+    in->running = NULL;
+    struct visit *v = in->stack_rx;
+    in->stack_rx = NULL;
+    if (v)
+        lwt_read(w, in, v);
+    lwt_loop(w, in);
+    svc_instance_maybe_stop(in);
+}
+
+/* The idle CPU of in runs the network stack for d ns: reading packet rx, or
+ * (rx NULL) sending what the last burst sent. */
+static void stack_start(struct svc_world *w, struct svc_instance *in, int64_t d, struct visit *rx)
+{
+    assert(!in->running);
+    in->running = &w->stack_work;
+    in->run_start = sim_now_ns(w->eng);
+    in->stack_rx = rx;
+    sim_schedule_in(w->eng, d, stack_done, in);
+}
+
+/* Sends the calls of the call step ending v's burst; returns the network
+ * stack's CPU time for them (each call leaves when its turn is done). */
+static int64_t send_calls(struct svc_world *w, struct visit *v, uint64_t now)
 {
     const struct mdl_step *st = &v->hs.steps[v->hs.step];
+    int64_t tx = 0;
     for (uint32_t k = 0; k < v->call_count; k++) {
         int callee = st->callees[v->call_first + k];
         struct visit *c = svc_visit_new(w);
@@ -121,8 +166,10 @@ static void send_calls(struct svc_world *w, struct visit *v, uint64_t now)
         struct wt_ctx ctx;
         wt_call_send(&v->wt, &c->wt_call, (uint32_t)svc_callee_local(v->svc, callee), now, &ctx);
         wt_ctx_encode(&ctx, c->ctx_hdr, sizeof c->ctx_hdr);
-        svc_send(w, c, &w->svcs[callee], v->svc->def->zone, v->inst);
+        tx += stack_ns(w, v->inst, c->bytes);
+        svc_send(w, c, &w->svcs[callee], v->svc->def->zone, v->inst, tx);
     }
+    return tx;
 }
 
 /* Runs the actions at the end of v's burst, at the current time. */
@@ -141,12 +188,15 @@ static void burst_end(struct svc_world *w, struct visit *v)
             q_push(&in->rq_head, &in->rq_tail, v);
         }
         return;
-    case BURST_CALL:
+    case BURST_CALL: {
         v->t_call = (int64_t)now;
-        send_calls(w, v, now);
+        int64_t tx = send_calls(w, v, now);
         wt_req_block(&v->wt, now);
         v->t_mark = (int64_t)now;
+        if (tx > 0 && !in->running)
+            stack_start(w, in, tx, NULL);
         return;
+    }
     case BURST_REPLY:
         wt_req_reply(&v->wt, now);
         if (v->parent) /* the client reads no response header */
@@ -234,7 +284,12 @@ static void lwt_loop(struct svc_world *w, struct svc_instance *in)
         if (in->batch_left) {
             in->batch_left--;
             in->ring_len--;
-            lwt_read(w, in, q_pop(&in->ring_head, &in->ring_tail));
+            struct visit *v = q_pop(&in->ring_head, &in->ring_tail);
+            int64_t rx = stack_ns(w, in, v->bytes);
+            if (rx > 0)
+                stack_start(w, in, rx, v); /* read when the stack is done */
+            else
+                lwt_read(w, in, v);
         } else if (in->wake_pending) {
             in->wake_pending = false;
             in->wake_left = in->yq_len;
@@ -244,7 +299,8 @@ static void lwt_loop(struct svc_world *w, struct svc_instance *in)
             burst_start(w, in, q_pop(&in->yq_head, &in->yq_tail));
         } else if (in->ring_len || in->yq_len) {
             /* A new iteration: poll once, then wake the yielded threads. */
-            in->batch_left = in->ring_len;
+            uint32_t batch = w->model->net.stack_batch;
+            in->batch_left = batch && in->ring_len > batch ? batch : in->ring_len;
             in->wake_pending = true;
         } else {
             return; /* sleep until a packet arrives */
@@ -395,6 +451,9 @@ static void visit_leave(struct svc_world *w, struct visit *v)
     }
     v->bytes = draw_bytes(&s->def->response_size, s->rng_size);
     int to_zone = v->parent ? v->parent->svc->def->zone : w->model->workload.zone;
-    svc_reply_send(w, v, net_delay_ns(w, s->def->zone, to_zone, v->bytes, in));
+    int64_t tx = in->running ? 0 : stack_ns(w, in, v->bytes);
+    svc_reply_send(w, v, tx + net_delay_ns(w, s->def->zone, to_zone, v->bytes, in));
+    if (tx > 0)
+        stack_start(w, in, tx, NULL); /* before a queued request can take the CPU */
     svc_dispatch_queued(s);
 }

@@ -113,6 +113,24 @@ struct mdl_run {
                                with the run); else a sketch within 3% */
 };
 
+/* Default network.stack_cost: fitted to the dissertation's MirageOS
+ * backend (unix target, direct OCaml TCP stack over tuntap, Cohttp with a
+ * connection per call) [Diss Fig. 5.2, 5.7; research s1.8]: saturated at
+ * about 440 requests/s with 1000 yield points and about 2300/s with 100
+ * (390 clients at 0.17 s), so 1/440 s = F + 1000 y and 1/2300 s = F + 100 y
+ * give y = 2.04 us per yield and F = 231 us per request outside the
+ * handler: two messages (request in, reply out), 115 us each. */
+#define MDL_STACK_COST_DEFAULT 115e-6
+/* Default network.stack_batch: the unikernel's device yields one frame per
+ * poll of the loop (MirageOS netif reads a frame, hands it to the stack and
+ * reads again at the next poll). With it, at the costs above, the backend
+ * of Fig. 5.7 (390 clients, closed loop) shows 0.17 s of latency of which
+ * 0.04 s local wait at 100 yield points (the dissertation: 0.17 s, about
+ * 0.03 s) and 0.881 of 0.885 s at 1000 (0.82 of 0.87 s); reading every
+ * frame at each poll instead leaves 0.167 of 0.169 s as local wait at 100
+ * yield points, unlike the measurement. */
+#define MDL_STACK_BATCH_DEFAULT 1
+
 struct mdl_network {
     struct sim_dist latency; /* s, one way, per message (without zones) */
     double bandwidth;        /* bits/s per link; 0: no serialisation delay */
@@ -120,6 +138,10 @@ struct mdl_network {
     char **zones;            /* zone names; none: one flat network */
     size_t nzones;
     struct sim_dist *zone_latency; /* nzones x nzones, [from * nzones + to] */
+    /* The network stack's CPU on an Lwt instance (not on fifo), s: */
+    double stack_cost;      /* per message received or sent */
+    double stack_byte_cost; /* per byte of it */
+    uint32_t stack_batch;   /* messages read per poll of the loop; 0: all */
 };
 
 enum mdl_fold { MDL_FOLD_MAX, MDL_FOLD_SUM, MDL_FOLD_MIN };

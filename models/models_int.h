@@ -105,16 +105,17 @@ struct svc_instance {
     uint64_t lo_stamp;                 /* least-outstanding: when last picked (ties) */
     struct svc_instance *next_stopped; /* free list of stopped instances */
     enum inst_state state;
-    int64_t created;       /* requested (pol_inst_view.start) */
-    int64_t since;         /* started booting (cost counts from here) */
-    int64_t serving_since; /* ready */
-    int64_t busy_ns;       /* CPU-busy time since created, to the last burst end */
-    int64_t *scrapes;      /* cumulative busy_ns at the last metric scrapes (control.c) */
-    int64_t first_scrape;  /* index of the first scrape it was in; -1: none */
-    struct visit *running; /* on the CPU, or NULL */
-    int64_t run_start;     /* when the running burst started */
-    int outstanding;       /* visits held, from dispatch to reply */
-    int64_t link_free;     /* its egress link is busy until then */
+    int64_t created;        /* requested (pol_inst_view.start) */
+    int64_t since;          /* started booting (cost counts from here) */
+    int64_t serving_since;  /* ready */
+    int64_t busy_ns;        /* CPU-busy time since created, to the last burst end */
+    int64_t *scrapes;       /* cumulative busy_ns at the last metric scrapes (control.c) */
+    int64_t first_scrape;   /* index of the first scrape it was in; -1: none */
+    struct visit *running;  /* on the CPU (a burst, or &world.stack_work), or NULL */
+    struct visit *stack_rx; /* network stack: the packet being read, or NULL */
+    int64_t run_start;      /* when the running burst started */
+    int outstanding;        /* visits held, from dispatch to reply */
+    int64_t link_free;      /* its egress link is busy until then */
     /* FIFO scheduler */
     struct visit *rq_head, *rq_tail; /* runnable visits */
     /* Lwt scheduler */
@@ -200,9 +201,13 @@ struct svc_world {
     struct sim_diag diag;
     int64_t warmup_ns;
     int64_t hook_ns; /* CPU per tracing hook */
+    /* Network stack on an Lwt instance's CPU (network.stack_cost): */
+    int64_t stack_msg_ns;    /* per message received or sent */
+    double stack_byte_ns;    /* per byte */
+    struct visit stack_work; /* marks a CPU busy with the network stack */
     /* Client-side results. */
-    uint64_t sent, completed; /* measured requests */
-    uint64_t failed_requests; /* measured requests answered with an error (a drop) */
+    uint64_t sent, completed;    /* measured requests */
+    uint64_t failed_requests;    /* measured requests answered with an error (a drop) */
     struct wt_sketch lat_sketch; /* latencies of measured requests, ns */
     double lat_sum;              /* s, for the exact mean */
     uint64_t lat_over;           /* measured requests slower than the SLO target */
@@ -308,9 +313,9 @@ void svc_add_busy(struct svc_world *w, struct svc_instance *in, int64_t from, in
 /* balancer.c: requests reaching a service. */
 /* Sends request or call v (its class and bytes set) to service `to` from
  * zone from_zone, over the egress link of instance link (NULL: the client's,
- * never congested). */
+ * never congested), after_ns after now (the sender's network stack). */
 void svc_send(struct svc_world *w, struct visit *v, struct svc_service *to, int from_zone,
-              struct svc_instance *link);
+              struct svc_instance *link, int64_t after_ns);
 /* Hands requests waiting at the balancer to instances with room. */
 void svc_dispatch_queued(struct svc_service *s);
 /* The instance v goes to, or NULL when none has room. */

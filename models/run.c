@@ -92,7 +92,7 @@ static void send_request(struct svc_world *w, uint32_t user)
         v->exported = 1;
         v->span_id = ++w->next_span_id;
     }
-    svc_send(w, v, &w->svcs[cls->entry], wl->zone, NULL);
+    svc_send(w, v, &w->svcs[cls->entry], wl->zone, NULL, 0);
 }
 
 static void arrival(struct sim_engine *eng, void *arg)
@@ -272,6 +272,8 @@ int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_con
     w.warmup_ns = sim_sec_to_ns(m->run.warmup);
     w.max_requests = m->run.max_requests;
     w.hook_ns = sim_sec_to_ns(m->tracing.hook_cost);
+    w.stack_msg_ns = sim_sec_to_ns(m->net.stack_cost);
+    w.stack_byte_ns = m->net.stack_byte_cost * 1e9;
     w.rng_net = sim_stream(w.eng, "net/latency");
     w.rng_arrivals = sim_stream(w.eng, "workload/arrivals");
     w.rng_class = sim_stream(w.eng, "workload/class");

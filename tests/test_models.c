@@ -41,6 +41,7 @@ static void test_scale_out_costs_from_request(void **state)
 {
     (void)state;
     const char *text = "run = { duration = \"30s\"; };\n"
+                       "network = { stack_cost = 0; };\n"
                        "services = ( { name = \"s\"; instances = 1; max = 8;\n"
                        "  boot = \"const(2s)\"; discovery = \"1s\";\n"
                        "  scale_at = ( { at = \"10s\"; instances = 3; } );\n"
@@ -190,6 +191,7 @@ static void test_closed_loop_matches_mva(void **state)
     (void)state;
     const char *text =
         "run = { duration = \"300s\"; warmup = \"20s\"; };\n"
+        "network = { stack_cost = 0; };\n"
         "services = ( { name = \"s\"; handler = ( { compute = \"exp(10ms)\"; } ); } );\n"
         "workload = { users = 20; think = \"exp(200ms)\"; };\n";
     double x[10], r[10];
@@ -271,7 +273,7 @@ static void test_zones_and_bandwidth(void **state)
         "run = { duration = \"20s\"; };\n"
         "network = { zones = (\"edge\", \"cloud\");\n"
         "  zone_latency = ( (\"1ms\", \"20ms\"), (\"20ms\", \"1ms\") );\n"
-        "  bandwidth = \"1Mbps\"; };\n"
+        "  bandwidth = \"1Mbps\"; stack_cost = 0; };\n"
         "tracing = { packet_timestamps = true; };\n"
         "services = (\n"
         "  { name = \"a\"; zone = \"edge\"; handler = ( { compute = \"exp(100us)\"; },\n"
@@ -295,7 +297,7 @@ static void test_link_queueing_is_md1(void **state)
 {
     (void)state;
     const char *text = "run = { duration = \"200s\"; warmup = \"10s\"; };\n"
-                       "network = { bandwidth = \"8Mbps\"; queueing = true; };\n"
+                       "network = { bandwidth = \"8Mbps\"; queueing = true; stack_cost = 0; };\n"
                        "tracing = { packet_timestamps = true; };\n"
                        "services = (\n"
                        "  { name = \"a\"; scheduler = \"fifo\"; handler = ( { call = \"b\"; "

@@ -76,6 +76,7 @@ static void mm1(double rho, const char *duration, const char *warmup, const char
     char text[1000];
     snprintf(text, sizeof text,
              "run = { duration = \"%s\"; warmup = \"%s\"; };\n"
+             "network = { stack_cost = 0; };\n"
              "tracing = { packet_timestamps = true; };\n"
              "services = ( { name = \"s\"; %s\n"
              "  handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
@@ -106,9 +107,9 @@ static void test_mm1_round_robin_quanta(void **state)
 }
 
 /* yield_points = 1 splits each request into two equal halves, and Lwt runs a
- * newly read request's first half before the second halves of requests that
- * yielded. That is no longer a size-blind discipline on memoryless work (the
- * second half's length is known from the first), so the M/M/1 formula does
+ * newly read request's first half (all are read at each poll: stack_batch =
+ * 0) before the second halves of requests that yielded. That is no longer a size-blind discipline
+ * on memoryless work (the second half's length is known from the first), so the M/M/1 formula does
  * not apply. What must still hold: the loop is work-conserving (utilization
  * rho), and the mean response time is above the FCFS value (the halves of
  * long requests delay short ones). */
@@ -117,6 +118,7 @@ static void test_mm1_one_yield_point_is_work_conserving(void **state)
     (void)state;
     const double mu = 1000.0, lambda = 700.0;
     const char *text = "run = { duration = \"400s\"; warmup = \"20s\"; };\n"
+                       "network = { stack_cost = 0; stack_batch = 0; };\n"
                        "services = ( { name = \"s\"; yield_points = 1;\n"
                        "  handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
                        "workload = { entry = \"s\"; rate = \"const(700)\"; };\n";
@@ -203,6 +205,27 @@ static void test_tandem_is_sum_of_mm1(void **state)
     expect_in("3-station tandem response", lat, w, 0.05);
 }
 
+/* The network stack on Lwt's CPU: with no yield points a request is read
+ * (stack_cost of CPU), handled (exp(1ms)) and its reply sent (stack_cost),
+ * one after the other on the single CPU, in arrival order: an M/G/1 queue
+ * with service S = 2c + X. Pollaczek-Khinchine: E[T] = E[S] + lambda E[S^2]
+ * / (2 (1 - rho)). */
+static void test_network_stack_is_mg1(void **state)
+{
+    (void)state;
+    const double lambda = 600.0, x = 1e-3, c = 115e-6;
+    const char *text = "run = { duration = \"300s\"; warmup = \"10s\"; };\n"
+                       "network = { stack_cost = \"115us\"; };\n"
+                       "services = ( { name = \"s\";\n"
+                       "  handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
+                       "workload = { entry = \"s\"; rate = \"const(600)\"; };\n";
+    double lat[R];
+    replicate(text, lat, NULL);
+    double es = 2 * c + x, es2 = x * x + es * es, rho = lambda * es;
+    expect_in("M/G/1 with the stack's CPU, response", lat, es + lambda * es2 / (2 * (1 - rho)),
+              0.05);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +235,7 @@ int main(void)
         cmocka_unit_test(test_mm1_one_yield_point_is_work_conserving),
         cmocka_unit_test(test_mmc_erlang_c),
         cmocka_unit_test(test_tandem_is_sum_of_mm1),
+        cmocka_unit_test(test_network_stack_is_mg1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
