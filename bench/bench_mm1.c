@@ -16,6 +16,7 @@ int main(void)
     const char *text =
         "run = { duration = \"2000s\"; };\n"
         "network = { stack_cost = 0; };\n"
+        "tracing = { hook_cost = 0; propagate_cost = 0; };\n"
         "services = ( { name = \"s\"; handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
         "workload = { entry = \"s\"; rate = \"const(900)\"; };\n";
     struct mdl_model m;

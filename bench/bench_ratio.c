@@ -163,6 +163,7 @@ int main(void)
     compare("M/M/1 rho 0.9 (lwt, traced)",
             "run = { duration = \"1000s\"; };\n"
             "network = { stack_cost = 0; };\n"
+            "tracing = { hook_cost = 0; propagate_cost = 0; };\n"
             "services = ( { name = \"s\"; handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
             "workload = { entry = \"s\"; rate = \"const(900)\"; };\n",
             900, mm1, 1, 1000);

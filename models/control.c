@@ -108,8 +108,7 @@ static void inst_views(struct svc_world *w, struct control *c, struct svc_servic
 /* Builds the view of the period that started at c->period_start; with
  * instances, each service's instances too (O(instances), so not for the
  * demand hook, which runs per request to a service with none). */
-static void build_view(struct svc_world *w, struct control *c, struct pol_view *v,
-                       bool instances)
+static void build_view(struct svc_world *w, struct control *c, struct pol_view *v, bool instances)
 {
     int64_t now = sim_now_ns(w->eng);
     double secs = sim_ns_to_sec(now - c->period_start);

@@ -8,9 +8,9 @@
 
 int ld_run(struct loader *L, const config_setting_t *root)
 {
-    static const char *const keys[] = {"seed",         "duration",   "warmup",        "window",
-                                       "max_requests", "max_events", "max_in_flight", "exact_latency",
-                                       NULL};
+    static const char *const keys[] = {"seed",          "duration",      "warmup",
+                                       "window",        "max_requests",  "max_events",
+                                       "max_in_flight", "exact_latency", NULL};
     struct mdl_run *r = &L->m->run;
     r->seed = 1;
     r->duration = 60.0;

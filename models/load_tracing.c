@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* models/load_tracing.c: the tracing section: sampling, where it is
- * decided, packet timestamps, hook cost, fold and exported requests. */
+ * decided, packet timestamps, tracing costs, fold and exported requests. */
 #include "models/load_int.h"
 
 #include <stdint.h>
@@ -8,10 +8,14 @@
 
 int ld_tracing(struct loader *L, const config_setting_t *root)
 {
-    static const char *const keys[] = {
-        "sampling", "sample_at", "packet_timestamps", "hook_cost", "fold", "export", NULL};
+    static const char *const keys[] = {"sampling",  "sample_at",    "packet_timestamps",
+                                       "hook_cost", "request_cost", "propagate_cost",
+                                       "fold",      "export",       NULL};
     struct mdl_tracing *t = &L->m->tracing;
     t->sampling = 1;
+    t->hook_cost = MDL_HOOK_COST_DEFAULT;
+    t->propagate_cost = MDL_PROPAGATE_COST_DEFAULT;
+    t->request_cost = MDL_REQUEST_COST_DEFAULT;
     t->export_requests = 20;
     t->fold = MDL_FOLD_MAX;
     int err;
@@ -29,12 +33,18 @@ int ld_tracing(struct loader *L, const config_setting_t *root)
         return err;
     t->export_requests = (uint32_t)v;
     if ((err = ld_bool(L, g, "packet_timestamps", &t->packet_timestamps)) ||
-        (err = ld_duration(L, g, "hook_cost", &t->hook_cost)))
+        (err = ld_duration(L, g, "hook_cost", &t->hook_cost)) ||
+        (err = ld_duration(L, g, "propagate_cost", &t->propagate_cost)) ||
+        (err = ld_duration(L, g, "request_cost", &t->request_cost)))
         return err;
-    if (t->hook_cost > 1.0)
-        return ld_fail(L, config_setting_get_member(g, "hook_cost"),
-                       "hook_cost = %g s per hook is beyond 1 s; measured hooks cost nanoseconds",
-                       t->hook_cost);
+    static const char *const costs[] = {"hook_cost", "propagate_cost", "request_cost"};
+    const double vals[] = {t->hook_cost, t->propagate_cost, t->request_cost};
+    for (int i = 0; i < 3; i++)
+        if (vals[i] > 1.0)
+            return ld_fail(L, config_setting_get_member(g, costs[i]),
+                           "%s = %g s is beyond 1 s; measured tracing costs are nanoseconds to "
+                           "microseconds",
+                           costs[i], vals[i]);
     const char *txt = NULL;
     const config_setting_t *where;
     if ((err = ld_string(L, g, "sample_at", &txt, &where)))

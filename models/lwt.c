@@ -214,8 +214,16 @@ static bool burst_start(struct svc_world *w, struct svc_instance *in, struct vis
 {
     int64_t now = sim_now_ns(w->eng);
     int64_t d = burst(w, v);
-    if (v->wt.sampled)
-        d += (int64_t)(v->hooks + 1 + end_hooks(v)) * w->hook_ns; /* + run */
+    /* Tracing's CPU on Lwt's loop (fifo is the idealised server: its
+     * message steps take no CPU): every hook carries the context, a sampled
+     * request's hooks also record; the decision and parse once per request. */
+    if (in->svc->def->sched == MDL_SCHED_LWT) {
+        int64_t per_hook = w->propagate_ns + (v->wt.sampled ? w->hook_ns : 0);
+        d += (int64_t)(v->hooks + 1 + end_hooks(v)) * per_hook; /* + run */
+        if (v->first_burst)
+            d += w->request_ns;
+    }
+    v->first_burst = 0;
     v->hooks = 0;
     wt_req_run(&v->wt, ns(now));
     span_add(w, v, SPAN_WAIT, v->t_mark, now);
@@ -267,6 +275,7 @@ static void lwt_read(struct svc_world *w, struct svc_instance *in, struct visit 
         bool have = v->parent && wt_ctx_decode(&ctx, v->ctx_hdr, WT_CTX_LEN) == WT_OK;
         wt_req_arrive(&v->wt, &v->svc->wt, have ? &ctx : NULL, ns(v->t_nic), ns(now));
         v->hooks++;
+        v->first_burst = 1;
         span_add(w, v, SPAN_RING, v->t_nic, now);
         v->t_mark = now;
         burst_start(w, in, v);
@@ -376,6 +385,7 @@ void svc_accept(struct svc_instance *in, struct visit *v)
     bool have = v->parent && wt_ctx_decode(&ctx, v->ctx_hdr, WT_CTX_LEN) == WT_OK;
     wt_req_arrive(&v->wt, &v->svc->wt, have ? &ctx : NULL, ns(now), ns(now));
     v->hooks++;
+    v->first_burst = 1;
     v->t_nic = v->t_mark = now;
     fifo_ready(w, in, v);
 }

@@ -144,13 +144,31 @@ struct mdl_network {
     uint32_t stack_batch;   /* messages read per poll of the loop; 0: all */
 };
 
+/* Default tracing costs, fitted to the dissertation's throughput overhead
+ * (Fig. 5.6: per-service sampling at 1 in 1024 or none, 100 and 1000 yield
+ * points; research s1.7) on the backend whose other costs were fitted to
+ * Fig. 5.2/5.7 (2.04 us per yield, network.stack_cost): a backend request
+ * with n yield points calls 2n + 3 hooks. Overhead rises with n even when 1
+ * in 1024 is sampled (under 1.8% at 100, 1-4% at 1000), so every request
+ * pays per hook (carrying the context across each yield: propagate_cost);
+ * a cost once per request would fall with n, and the fit leaves it at 0.
+ * propagate_cost = 29 ns from the 2.5% midpoint at 1000 with sampling;
+ * hook_cost = 145 ns from 7.5% at 100 without (the peak read is about 8%).
+ * Predicted: 7.5% and 13.3% without sampling (measured up to 8%, and 8% to
+ * 40%), 1.3% and 2.5% with (under 1.8%, 1-4%). */
+#define MDL_HOOK_COST_DEFAULT 145e-9
+#define MDL_PROPAGATE_COST_DEFAULT 29e-9
+#define MDL_REQUEST_COST_DEFAULT 0.0
+
 enum mdl_fold { MDL_FOLD_MAX, MDL_FOLD_SUM, MDL_FOLD_MIN };
 
 struct mdl_tracing {
     uint32_t sampling;        /* 1 in N requests traced; 0: tracing off */
     bool per_service;         /* sampling decided at each service, not at the root */
     bool packet_timestamps;   /* NIC arrival times reach the tracing core */
-    double hook_cost;         /* s of CPU charged per hook of a sampled request */
+    double hook_cost;         /* s of CPU per hook of a sampled request */
+    double propagate_cost;    /* s of CPU per hook of every request (context carried) */
+    double request_cost;      /* s of CPU once per request (decision, context parse) */
     uint32_t export_requests; /* timelines of this many requests go to trace.json */
     enum mdl_fold fold;
 };

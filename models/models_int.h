@@ -69,6 +69,7 @@ struct visit {
     uint8_t measured;                 /* request was sent after warm-up */
     uint8_t end;                      /* enum burst_end of the running burst */
     uint8_t failed;                   /* dropped here or below: the reply is an error */
+    uint8_t first_burst;              /* request_cost not yet charged */
     char ctx_hdr[WT_CTX_LEN + 1];     /* request context, as sent */
     char resp_hdr[WT_AGG_MAXLEN + 1]; /* response value, as sent */
     struct wt_req wt;                 /* this visit's tracing state */
@@ -200,7 +201,9 @@ struct svc_world {
     bool failed;            /* the run stopped on an error, in diag */
     struct sim_diag diag;
     int64_t warmup_ns;
-    int64_t hook_ns; /* CPU per tracing hook */
+    int64_t hook_ns;      /* CPU per tracing hook of a sampled request */
+    int64_t propagate_ns; /* CPU per tracing hook of every request */
+    int64_t request_ns;   /* CPU once per request, at its first burst */
     /* Network stack on an Lwt instance's CPU (network.stack_cost): */
     int64_t stack_msg_ns;    /* per message received or sent */
     double stack_byte_ns;    /* per byte */

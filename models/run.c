@@ -271,7 +271,11 @@ int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_con
     w.model = m;
     w.warmup_ns = sim_sec_to_ns(m->run.warmup);
     w.max_requests = m->run.max_requests;
-    w.hook_ns = sim_sec_to_ns(m->tracing.hook_cost);
+    /* Tracing costs CPU only when it is on. */
+    bool tracing = m->tracing.sampling > 0;
+    w.hook_ns = tracing ? sim_sec_to_ns(m->tracing.hook_cost) : 0;
+    w.propagate_ns = tracing ? sim_sec_to_ns(m->tracing.propagate_cost) : 0;
+    w.request_ns = tracing ? sim_sec_to_ns(m->tracing.request_cost) : 0;
     w.stack_msg_ns = sim_sec_to_ns(m->net.stack_cost);
     w.stack_byte_ns = m->net.stack_byte_cost * 1e9;
     w.rng_net = sim_stream(w.eng, "net/latency");

@@ -93,10 +93,10 @@ struct run_summary {
     double sim_seconds;       /* simulated time at the end */
     double measured_seconds;  /* end - warm-up */
     uint64_t events;
-    uint64_t sent, completed;                   /* measured requests */
-    uint64_t failed;                            /* measured requests refused somewhere */
-    uint64_t in_flight;                         /* measured requests unanswered at the end */
-    uint64_t lat_over; /* measured requests slower than the SLO's p95 (else p99) target */
+    uint64_t sent, completed; /* measured requests */
+    uint64_t failed;          /* measured requests refused somewhere */
+    uint64_t in_flight;       /* measured requests unanswered at the end */
+    uint64_t lat_over;        /* measured requests slower than the SLO's p95 (else p99) target */
     double lat_mean, lat_p50, lat_p95, lat_p99; /* client-observed, s; the mean exact, the
                                                    quantiles exact with run.exact_latency,
                                                    else within 3% (tracecore sketch) */

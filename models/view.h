@@ -41,14 +41,14 @@ struct pol_svc_view {
     const int *callees;     /* service indices */
     const double *net_wait; /* per callee: mean over the period's calls, s; NaN: none */
     const double *remote_wait;
-    uint64_t traced;         /* traced visits in the period */
-    enum wt_verdict verdict; /* the tracing core's window verdict */
-    int verdict_callee;      /* for LINK and DELEGATE: a service index; else -1 */
-    double verdict_wait;     /* the mean wait that decided it, s */
-    uint64_t queued;         /* requests waiting at the balancer now */
-    double idle;             /* s since a visit last arrived */
-    double since_change;     /* s since the policy last changed this service */
-    int ninst;                         /* instances not yet stopped */
+    uint64_t traced;                  /* traced visits in the period */
+    enum wt_verdict verdict;          /* the tracing core's window verdict */
+    int verdict_callee;               /* for LINK and DELEGATE: a service index; else -1 */
+    double verdict_wait;              /* the mean wait that decided it, s */
+    uint64_t queued;                  /* requests waiting at the balancer now */
+    double idle;                      /* s since a visit last arrived */
+    double since_change;              /* s since the policy last changed this service */
+    int ninst;                        /* instances not yet stopped */
     const struct pol_inst_view *inst; /* ninst of them */
 };
 

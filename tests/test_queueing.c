@@ -77,7 +77,7 @@ static void mm1(double rho, const char *duration, const char *warmup, const char
     snprintf(text, sizeof text,
              "run = { duration = \"%s\"; warmup = \"%s\"; };\n"
              "network = { stack_cost = 0; };\n"
-             "tracing = { packet_timestamps = true; };\n"
+             "tracing = { packet_timestamps = true; hook_cost = 0; propagate_cost = 0; };\n"
              "services = ( { name = \"s\"; %s\n"
              "  handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
              "workload = { entry = \"s\"; rate = \"const(%g)\"; };\n",
@@ -119,6 +119,7 @@ static void test_mm1_one_yield_point_is_work_conserving(void **state)
     const double mu = 1000.0, lambda = 700.0;
     const char *text = "run = { duration = \"400s\"; warmup = \"20s\"; };\n"
                        "network = { stack_cost = 0; stack_batch = 0; };\n"
+                       "tracing = { hook_cost = 0; propagate_cost = 0; };\n"
                        "services = ( { name = \"s\"; yield_points = 1;\n"
                        "  handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
                        "workload = { entry = \"s\"; rate = \"const(700)\"; };\n";
@@ -216,6 +217,7 @@ static void test_network_stack_is_mg1(void **state)
     const double lambda = 600.0, x = 1e-3, c = 115e-6;
     const char *text = "run = { duration = \"300s\"; warmup = \"10s\"; };\n"
                        "network = { stack_cost = \"115us\"; };\n"
+                       "tracing = { hook_cost = 0; propagate_cost = 0; };\n"
                        "services = ( { name = \"s\";\n"
                        "  handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
                        "workload = { entry = \"s\"; rate = \"const(600)\"; };\n";
