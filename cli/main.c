@@ -5,6 +5,7 @@
 
 #include "cli/cli_int.h"
 #include "cli/model_doc.h"
+#include "cli/blame.h"
 #include "cli/policy_cmd.h"
 #include "cli/sweep.h"
 #include "models/boot.h"
@@ -51,6 +52,8 @@ static const char usage_main[] =
     "  check MODEL     validate a model file without running it\n"
     "  gen KIND        write a generated topology (chain, tree, dag, alibaba)\n"
     "  sweep SWEEP     run a parameter grid with replications in parallel\n"
+    "  blame MODEL     plant a bottleneck at each service, and measure how often\n"
+    "                  the trace's blame names the best place to add capacity\n"
     "  render DIR      draw a run's topology and bottleneck graphs (SVG, PNG, DOT)\n"
     "  report DIR      write DIR/report.html: table, graph, plots, settings\n"
     "  policy replay FILE  run recorded metrics through the Kubernetes HPA\n"
@@ -476,8 +479,8 @@ static int dispatch(int argc, char **argv)
                    "built against <uksim/policy.h>\n(doc/plugins.md).\n");
             return EXIT_DONE;
         }
-        static const char *const commands[] = {"run",    "check",  "gen",    "sweep",
-                                               "render", "report", "policy", "export"};
+        static const char *const commands[] = {"run",    "check",  "gen",    "sweep", "render",
+                                               "report", "policy", "export", "blame"};
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
             if (!strcmp(topic, commands[i])) {
                 char *args[] = {argv[0], (char *)topic, "--help", NULL};
@@ -485,7 +488,7 @@ static int dispatch(int argc, char **argv)
             }
         fprintf(stderr,
                 "uksim: no help on \"%s\"; topics: model, policies, run, check, gen, sweep, "
-                "render, report, policy, export\n",
+                "render, report, policy, export, blame\n",
                 topic);
         return EXIT_USAGE;
     }
@@ -513,6 +516,8 @@ static int dispatch(int argc, char **argv)
         return cli_policy(argc - 1, argv + 1);
     if (!strcmp(cmd, "export"))
         return cli_export(argc - 1, argv + 1);
+    if (!strcmp(cmd, "blame"))
+        return cli_blame(argc - 1, argv + 1);
     fprintf(stderr, "uksim: unknown command \"%s\"\n\n%s", cmd, usage_main);
     return EXIT_USAGE;
 }

@@ -290,17 +290,46 @@ size_t sweep_value_at(const struct sweep *w, size_t p, size_t k)
     return 0;
 }
 
+/* Appends to sets[*n] the overrides of one value of the key "set": a list
+ * of PATH=VALUE separated by ';' (empty: none). */
+static void split_set(const char *v, char ***sets, size_t *n, size_t *cap)
+{
+    while (*v) {
+        const char *end = strchr(v, ';');
+        size_t len = end ? (size_t)(end - v) : strlen(v);
+        while (len && (*v == ' ' || *v == '\t'))
+            v++, len--;
+        while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+            len--;
+        if (len) {
+            *sets = xgrow(*sets, cap, *n + 2, sizeof **sets);
+            (*sets)[(*n)++] = xstrndup(v, len);
+        }
+        if (!end)
+            break;
+        v = end + 1;
+    }
+}
+
 char **sweep_sets(const struct sweep *w, size_t p, size_t *n)
 {
-    *n = w->nfixed + w->nkeys;
-    char **sets = xcalloc(*n + 1, sizeof *sets);
+    size_t cap = w->nfixed + w->nkeys + 1;
+    char **sets = xcalloc(cap, sizeof *sets);
+    *n = 0;
     for (size_t i = 0; i < w->nfixed; i++)
-        sets[i] = xstrdup(w->fixed[i]);
+        sets[(*n)++] = xstrdup(w->fixed[i]);
     for (size_t k = 0; k < w->nkeys; k++) {
+        const char *v = w->values[k][sweep_value_at(w, p, k)];
+        if (strcmp(w->keys[k], "set") == 0) {
+            split_set(v, &sets, n, &cap);
+            continue;
+        }
         struct sim_buf b = {0};
-        sim_buf_printf(&b, "%s=%s", w->keys[k], w->values[k][sweep_value_at(w, p, k)]);
-        sets[w->nfixed + k] = b.p;
+        sim_buf_printf(&b, "%s=%s", w->keys[k], v);
+        sets = xgrow(sets, &cap, *n + 2, sizeof *sets);
+        sets[(*n)++] = b.p;
     }
+    sets[*n] = NULL;
     return sets;
 }
 

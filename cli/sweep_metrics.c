@@ -44,6 +44,7 @@ M(tau_o, s->el.tau_o)
 M(inst, s->el.instability)
 M(jit, s->el.jitter)
 M(events, (double)s->events)
+M(blame_end, (double)run_blame_end(s))
 #undef M
 
 static const struct {
@@ -69,6 +70,7 @@ static const struct {
     {"elasticity.instability", m_inst},
     {"elasticity.jitter", m_jit},
     {"events", m_events},
+    {"blame.end", m_blame_end},
 };
 #define NMETRICS (sizeof metrics / sizeof metrics[0])
 

@@ -55,7 +55,7 @@ static void propagate(const struct mdl_model *m, size_t c, double *v, double *vi
         int s = queue[head++];
         struct mdl_handler h = handler_for(&m->services[s], c);
         visits[s] += v[s];
-        work[s] += v[s] * handler_cpu(h);
+        work[s] += v[s] * handler_cpu(h) / m->services[s].speed;
         for (size_t k = 0; k < h.nsteps; k++) {
             const struct mdl_step *st = &h.steps[k];
             for (size_t j = 0; st->kind == MDL_STEP_CALL && j < st->ncallees; j++) {

@@ -204,7 +204,7 @@ int ld_service(struct loader *L, const config_setting_t *s, struct mdl_service *
                                        "lb",          "maxconn",   "platform", "boot",
                                        "discovery",   "scale_at",  "handler",  "yield_points",
                                        "yield_every", "scheduler", "handlers", "response_size",
-                                       "zone",        "maxqueue",  NULL};
+                                       "zone",        "maxqueue",  "speed",    NULL};
 
     int err;
     svc->line = (int)config_setting_source_line(s);
@@ -317,6 +317,18 @@ int ld_service(struct loader *L, const config_setting_t *s, struct mdl_service *
         return err;
     if ((err = ld_zone(L, s, &svc->zone)))
         return err;
+    svc->speed = 1.0;
+    const config_setting_t *sp = config_setting_get_member(s, "speed");
+    if (sp) {
+        int t = config_setting_type(sp);
+        if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64 && t != CONFIG_TYPE_FLOAT)
+            return ld_fail(L, sp, "speed must be a number (1: as written), not %s",
+                           ld_type_name(sp));
+        svc->speed = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(sp)
+                                            : (double)config_setting_get_int64(sp);
+        if (!(svc->speed >= 1e-6 && svc->speed <= 1e6))
+            return ld_fail(L, sp, "speed = %g is out of range [1e-06, 1e+06]", svc->speed);
+    }
     const config_setting_t *hs = config_setting_get_member(s, "handlers");
     if (!hs)
         return 0;

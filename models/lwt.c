@@ -62,9 +62,10 @@ static void draw_step(struct svc_world *w, struct visit *v, const struct mdl_ste
     int64_t demand = 0;
     uint32_t pick = 0;
     if (st->kind == MDL_STEP_COMPUTE) {
-        double sec = st->compute.kind == SIM_DIST_CONST
-                         ? st->compute.p1
-                         : sim_dist_sample(&st->compute, s->rng_compute);
+        double sec = (st->compute.kind == SIM_DIST_CONST
+                          ? st->compute.p1
+                          : sim_dist_sample(&st->compute, s->rng_compute)) /
+                     s->def->speed;
         demand = svc_time_ns(w, sec, "compute of service \"%s\" (line %d)", s->def->name, st->line);
     } else if (st->pick) {
         pick = step_pick_index(st, gsl_rng_uniform(s->rng_branch));

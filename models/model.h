@@ -86,6 +86,7 @@ struct mdl_service {
     size_t nhandlers;
     struct sim_dist response_size; /* bytes of each reply */
     int zone;
+    double speed; /* CPU speed of its instances: compute steps take demand / speed */
 };
 
 /* Time limits every duration the loader accepts stays within, in seconds:

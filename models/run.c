@@ -171,6 +171,7 @@ static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_
     out->seed = sim_seed(w->eng);
     out->model = m->source;
     out->model_digest = m->digest;
+    out->entry = m->workload.classes[0].entry;
     out->stop_reason = reasons[why];
     out->sim_seconds = sim_ns_to_sec(end);
     out->measured_seconds = measured;
@@ -357,4 +358,21 @@ void run_summary_fini(struct run_summary *s)
     free(s->crows);
     free(s->spans);
     memset(s, 0, sizeof *s);
+}
+
+long long run_blame_end(const struct run_summary *s)
+{
+    long long n = (long long)s->nsvcs;
+    int i = s->entry;
+    for (long long hops = 0; i >= 0 && i < n && hops <= n; hops++) {
+        const struct run_svc_summary *v = &s->svcs[i];
+        if (v->verdict == WT_VERDICT_SELF)
+            return i;
+        if (v->verdict == WT_VERDICT_LINK && v->verdict_callee >= 0)
+            return n + (long long)i * n + v->verdict_callee;
+        if (v->verdict != WT_VERDICT_DELEGATE)
+            return -1;
+        i = v->verdict_callee;
+    }
+    return -1;
 }

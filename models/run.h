@@ -120,7 +120,14 @@ struct run_summary {
      * or not a step. */
     double step_to_scale_out, step_to_slo_recovery;
     struct sim_diag error; /* why the run failed (run_model() < 0) */
+    int entry;             /* entry service of the first request class */
 };
+
+/* Where the run's verdicts lead: from the entry service, follow DELEGATE
+ * until a service blames itself (returns its index s), a link (returns
+ * nsvcs + caller * nsvcs + callee), or nothing (NONE, a loop, or no
+ * tracing: returns -1). */
+long long run_blame_end(const struct run_summary *s);
 
 /* A controller the run consults: every period it gets a view and returns
  * targets; demand (optional) is asked when a request reaches a service with

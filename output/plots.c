@@ -66,7 +66,7 @@ static char *service_list(const struct run_summary *s, const struct rank *r, siz
     return b.p ? b.p : xstrdup("");
 }
 
-static bool have_gnuplot(void)
+bool out_gnuplot_found(void)
 {
     const char *path = getenv("PATH");
     if (!path)
@@ -82,9 +82,7 @@ static bool have_gnuplot(void)
     return found;
 }
 
-/* Runs gnuplot on script in directory plots; its messages go to stderr
- * unless quiet. Returns its exit status, or -1 if it could not run. */
-static int run_gnuplot(const char *plots, const char *script, bool quiet)
+int out_gnuplot_run(const char *plots, const char *script, bool quiet)
 {
     fflush(NULL); /* or the child would inherit, and write again, our buffers */
     pid_t pid = fork();
@@ -288,7 +286,7 @@ int out_plots_write(const struct run_summary *s, const char *dir, double slo_p95
         free(b.p);
     }
     free(svcs);
-    if (err || !have_gnuplot()) {
+    if (err || !out_gnuplot_found()) {
         free(plots);
         return err;
     }
@@ -297,7 +295,7 @@ int out_plots_write(const struct run_summary *s, const char *dir, double slo_p95
         sim_buf_printf(&script, "%s.gp", scripts[k]);
         sim_buf_printf(&png, "%s/%s.png", plots, scripts[k]);
         sim_buf_printf(&svg, "%s/%s.svg", plots, scripts[k]);
-        int st = run_gnuplot(plots, script.p, quiet);
+        int st = out_gnuplot_run(plots, script.p, quiet);
         if (st != 0)
             err = sim_diag_set(d, SIM_EIO, plots, 0, "gnuplot failed on %s (exit status %d)",
                                script.p, st);

@@ -21,4 +21,10 @@
 int out_plots_write(const struct run_summary *s, const char *dir, double slo_p95, bool quiet,
                     bool *rendered, struct sim_diag *d);
 
+/* True if gnuplot is on the PATH. */
+bool out_gnuplot_found(void);
+/* Runs gnuplot on script in directory dir; its messages go to stderr
+ * unless quiet. Returns its exit status, or -1 if it could not run. */
+int out_gnuplot_run(const char *dir, const char *script, bool quiet);
+
 #endif
