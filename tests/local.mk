@@ -54,8 +54,8 @@ tests_test_tracecore_SOURCES = %reldir%/test_tracecore.c
 tests_test_tracecore_CPPFLAGS = -I$(srcdir)/tracecore
 tests_test_tracecore_CFLAGS = -std=c99 $(WARN_CFLAGS) $(WERROR_CFLAGS) $(SAN_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_tracecore_LDADD = libwtrace.la $(CMOCKA_LIBS) -lm
-TESTS += tests/test_tracecore tests/tracecore-alone.test tests/sweep.test tests/reliability.test tests/examples.test tests/report.test tests/hpa-replay.test tests/hpa-sim.test tests/plugin.test
-EXTRA_DIST += tests/tracecore-alone.test tests/sweep.test tests/reliability.test tests/examples.test tests/report.test tests/lsan.supp examples tests/hpa-replay.test tests/hpa-sim.test tests/plugin.test tests/hpa
+TESTS += tests/test_tracecore tests/tracecore-alone.test tests/sweep.test tests/reliability.test tests/examples.test tests/report.test tests/hpa-replay.test tests/hpa-sim.test tests/plugin.test tests/blame.test
+EXTRA_DIST += tests/tracecore-alone.test tests/sweep.test tests/reliability.test tests/examples.test tests/report.test tests/lsan.supp examples tests/hpa-replay.test tests/hpa-sim.test tests/plugin.test tests/blame.test tests/hpa
 
 # The cluster recipes on real engines (GNU parallel; a one-node Slurm with
 # munge, as root): not part of make check, run by .ci/run.
