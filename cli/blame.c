@@ -8,10 +8,15 @@
  * trace's blame is right when the chain ends at that service. Both phases
  * are sweeps (cli/sweep.c): replications on common seeds, -j workers, and
  * results reused when the command is run again.
- * Candidates of the counterfactual: the planted service, every service a
+ * Links are planted too: the link into service b is its instances' egress
+ * (network.queueing), loaded by b's replies (services.b.response_size)
+ * until it reaches --util; its capacity is added by doubling the
+ * bandwidth. Elements are numbered: service s is s, the link into b is
+ * nsvcs + b; a chain ending at link x->b names the link into b.
+ * Candidates of the counterfactual: the planted element, every element a
  * chain ended at, and the three busiest services of the planted run; any
  * other service is at most that busy, so one more instance there saves
- * little. Links are not planted (a link verdict counts as a wrong blame). */
+ * little. */
 #include "cli/blame.h"
 
 #include "cli/cli_int.h"
@@ -154,14 +159,14 @@ static void quoted(struct sim_buf *b, const char *s)
 
 /* One planted case: its overrides and the runs' figures. */
 struct plant {
-    int svc;
-    char *sets;      /* "services.<name>.speed=<v>" */
-    double **end;    /* [setting][rep]: run_blame_end */
-    double *util;    /* [service]: mean utilization, first setting */
-    int cand[8];     /* counterfactual candidates (services) */
+    int elem;     /* the planted element */
+    char *sets;   /* "services.<name>.speed=<v>" */
+    double **end; /* [setting][rep]: run_blame_end */
+    double *util; /* [service]: mean utilization, first setting */
+    int cand[8];  /* counterfactual candidates (elements) */
     int ncand;
-    int best;        /* the candidate saving the most; -1: none saves */
-    double saving;   /* its mean saving, s */
+    int best;      /* the element saving the most; -1: none saves */
+    double saving; /* its mean saving, s */
 };
 
 /* Writes a sweep file and runs it (argv as `uksim sweep`). zip: the "set"
@@ -264,24 +269,67 @@ static size_t plan(const struct opts *o, const struct mdl_model *m, const struct
             continue;
         }
         double r = (double)v->visits / s->measured_seconds / inst; /* per instance */
-        double other = v->utilization / r - v->cpu;                 /* stack, per visit */
+        double other = v->utilization / r - v->cpu;                /* stack, per visit */
         double want = o->util / r - (other > 0 ? other : 0);
         if (!(want > 0)) {
             if (!o->quiet)
-                fprintf(stderr, "uksim blame: %s: its network stack alone exceeds %g, "
-                                "not planted\n", v->name, o->util);
+                fprintf(stderr,
+                        "uksim blame: %s: its network stack alone exceeds %g, "
+                        "not planted\n",
+                        v->name, o->util);
             continue;
         }
         double speed = m->services[i].speed * (want > v->cpu ? v->cpu / want : 1.0);
         struct sim_buf b = {0};
         sim_buf_printf(&b, "services.%s.speed=%.6g", v->name, speed);
-        pl[n++] = (struct plant){.svc = (int)i, .sets = b.p, .best = -1};
+        pl[n++] = (struct plant){.elem = (int)i, .sets = b.p, .best = -1};
+    }
+    /* Links: each callee's egress, once. */
+    double bw = m->net.bandwidth > 0 ? m->net.bandwidth : 1e9;
+    for (size_t i = 0; i < s->nsvcs; i++) {
+        const struct run_svc_summary *v = &s->svcs[i];
+        bool called = false;
+        for (size_t e = 0; e < s->nedges && !called; e++)
+            called = s->edges[e].calls > 0 && !strcmp(s->edges[e].callee, v->name);
+        double inst = v->instance_seconds / s->measured_seconds;
+        if (!called || v->visits == 0 || !(inst > 0))
+            continue;
+        double r = (double)v->visits / s->measured_seconds / inst;
+        double bytes = o->util * bw / (8 * r);
+        struct sim_buf b = {0};
+        sim_buf_printf(&b,
+                       "network.bandwidth=%.6gbps;network.queueing=true;"
+                       "services.%s.response_size=const(%.0f)",
+                       bw, v->name, bytes);
+        pl[n++] = (struct plant){.elem = (int)(s->nsvcs + i), .sets = b.p, .best = -1};
     }
     return n;
 }
 
-static int report(const struct opts *o, const struct run_summary *base, struct plant *pl,
-                  size_t np, size_t nset)
+/* The element a chain end names (see above), or -1. */
+static int end_elem(double e, size_t ns)
+{
+    if (!(e >= 0))
+        return -1;
+    long long x = (long long)e, n = (long long)ns;
+    return (int)(x < n ? x : n + (x - n) % n);
+}
+
+/* "s" or "link:->s" for element x into buf. */
+static const char *elem_name(const struct run_summary *base, int x, char *buf, size_t size)
+{
+    int n = (int)base->nsvcs;
+    if (x < 0)
+        snprintf(buf, size, "none");
+    else if (x < n)
+        snprintf(buf, size, "%s", base->svcs[x].name);
+    else
+        snprintf(buf, size, "link:->%s", base->svcs[x - n].name);
+    return buf;
+}
+
+static int report(const struct opts *o, const struct run_summary *base, struct plant *pl, size_t np,
+                  size_t nset)
 {
     struct sim_buf csv = {0}, cases = {0}, dat = {0};
     sim_buf_printf(&csv, "setting,cases,named,right,precision,recall\n");
@@ -289,29 +337,31 @@ static int report(const struct opts *o, const struct run_summary *base, struct p
     for (size_t k = 0; k < nset; k++)
         sim_buf_printf(&cases, ",\"%s\"", settings[k].name);
     sim_buf_printf(&cases, "\n");
-    printf("%-36s %6s %6s %6s %9s %7s\n", "tracing setting", "cases", "named", "right",
-           "precision", "recall");
+    printf("%-36s %6s %6s %6s %9s %7s\n", "tracing setting", "cases", "named", "right", "precision",
+           "recall");
     long long n = (long long)base->nsvcs;
     for (size_t k = 0; k < nset; k++) {
         long cases_n = 0, named = 0, right = 0;
         for (size_t p = 0; p < np; p++)
             for (int r = 0; r < o->reps; r++) {
-                double e = pl[p].end[k][r];
+                int e = end_elem(pl[p].end[k][r], base->nsvcs);
                 cases_n++;
                 named += e >= 0;
                 right += pl[p].best >= 0 && e == pl[p].best;
             }
         double prec = named ? (double)right / (double)named : NAN;
         double rec = cases_n ? (double)right / (double)cases_n : NAN;
-        printf("%-36s %6ld %6ld %6ld %9.3f %7.3f\n", settings[k].name, cases_n, named, right,
-               prec, rec);
+        printf("%-36s %6ld %6ld %6ld %9.3f %7.3f\n", settings[k].name, cases_n, named, right, prec,
+               rec);
         sim_buf_printf(&csv, "\"%s\",%ld,%ld,%ld,%.4f,%.4f\n", settings[k].name, cases_n, named,
                        right, prec, rec);
         sim_buf_printf(&dat, "\"%s\" %.4f %.4f\n", settings[k].name, prec, rec);
     }
     for (size_t p = 0; p < np; p++) {
-        sim_buf_printf(&cases, "%s,%s,%.6g", base->svcs[pl[p].svc].name,
-                       pl[p].best >= 0 ? base->svcs[pl[p].best].name : "", pl[p].saving);
+        char a[300], b[300];
+        sim_buf_printf(&cases, "%s,%s,%.6g", elem_name(base, pl[p].elem, a, sizeof a),
+                       pl[p].best >= 0 ? elem_name(base, pl[p].best, b, sizeof b) : "",
+                       pl[p].saving);
         for (size_t k = 0; k < nset; k++) {
             sim_buf_printf(&cases, ",\"");
             for (int r = 0; r < o->reps; r++) {
@@ -380,7 +430,7 @@ static int blame(const struct opts *o)
         return EXIT_RUNFAIL;
     }
     size_t ns = base.nsvcs, nset = o->quick ? 1 : NSETTINGS;
-    struct plant *pl = xcalloc(ns ? ns : 1, sizeof *pl);
+    struct plant *pl = xcalloc(2 * ns + 1, sizeof *pl);
     size_t np = plan(o, &m, &base, pl);
     int rc = EXIT_DONE;
     if (np == 0) {
@@ -389,7 +439,7 @@ static int blame(const struct opts *o)
         goto out;
     }
     /* Phase 1: the chain ends, per setting (grid) and plant (zip). */
-    const char **zip = xcalloc(np * (ns + 1) + 1, sizeof *zip);
+    const char **zip = xcalloc(np * 9 + 1, sizeof *zip); /* phase 2: a plant and 8 candidates */
     const char *grid[NSETTINGS];
     for (size_t k = 0; k < nset; k++)
         grid[k] = settings[k].sets;
@@ -420,11 +470,14 @@ static int blame(const struct opts *o)
                 for (size_t i = 0; k == 0 && i < ns; i++)
                     pl[p].util[i] += metric(mt, util_names[i]) / o->reps;
                 json_decref(mt);
-                if (pl[p].end[k][r] >= 0 && pl[p].end[k][r] < (double)ns)
-                    add_cand(&pl[p], (int)pl[p].end[k][r]);
+                int x = end_elem(pl[p].end[k][r], ns);
+                /* A link's capacity is added by doubling the bandwidth:
+                 * only where the plant set one. */
+                if (x >= 0 && (x < (int)ns || pl[p].elem >= (int)ns))
+                    add_cand(&pl[p], x);
             }
         }
-        add_cand(&pl[p], pl[p].svc);
+        add_cand(&pl[p], pl[p].elem);
         for (int t = 0; t < 3; t++) { /* the three busiest */
             int top = -1;
             for (size_t i = 0; i < ns; i++) {
@@ -443,17 +496,22 @@ static int blame(const struct opts *o)
     size_t nz = 0;
     size_t *first = xcalloc(np, sizeof *first);
     char **own = xcalloc(np * 9 + 1, sizeof *own);
+    double bw = m.net.bandwidth > 0 ? m.net.bandwidth : 1e9;
     size_t nown = 0;
     for (size_t p = 0; p < np && rc == EXIT_DONE; p++) {
         first[p] = nz;
         zip[nz++] = pl[p].sets;
         for (int j = 0; j < pl[p].ncand; j++) {
-            const struct mdl_service *c = &m.services[pl[p].cand[j]];
             struct sim_buf b = {0};
-            sim_buf_printf(&b, "%s;services.%s.instances=%d", pl[p].sets, c->name,
-                           c->instances + 1);
-            if (c->max < c->instances + 1)
-                sim_buf_printf(&b, ";services.%s.max=%d", c->name, c->instances + 1);
+            if (pl[p].cand[j] >= (int)ns) {
+                sim_buf_printf(&b, "%s;network.bandwidth=%.6gbps", pl[p].sets, 2 * bw);
+            } else {
+                const struct mdl_service *c = &m.services[pl[p].cand[j]];
+                sim_buf_printf(&b, "%s;services.%s.instances=%d", pl[p].sets, c->name,
+                               c->instances + 1);
+                if (c->max < c->instances + 1)
+                    sim_buf_printf(&b, ";services.%s.max=%d", c->name, c->instances + 1);
+            }
             zip[nz++] = own[nown++] = b.p;
         }
     }
