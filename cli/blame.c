@@ -59,17 +59,21 @@ static const char usage[] =
     "  -q, --quiet       print nothing but errors and the table\n"
     "  -h, --help        show this help\n";
 
-/* The tracing settings compared, as overrides. */
+/* The tracing settings compared, as overrides; yields: and every service
+ * (without yield_every) with that many yield points. */
 static const struct {
     const char *name, *sets;
+    int yields;
 } settings[] = {
-    {"timestamps, root 1 in 10", "tracing.packet_timestamps=true;tracing.sampling=10"},
-    {"timestamps, root 1 in 1", "tracing.packet_timestamps=true;tracing.sampling=1"},
-    {"no timestamps, root 1 in 10", "tracing.packet_timestamps=false;tracing.sampling=10"},
+    {"timestamps, root 1 in 10", "tracing.packet_timestamps=true;tracing.sampling=10", 0},
+    {"timestamps, root 1 in 1", "tracing.packet_timestamps=true;tracing.sampling=1", 0},
+    {"no timestamps, root 1 in 10", "tracing.packet_timestamps=false;tracing.sampling=10", 0},
     {"timestamps, per service 1 in 10",
-     "tracing.packet_timestamps=true;tracing.sampling=10;tracing.sample_at=service"},
+     "tracing.packet_timestamps=true;tracing.sampling=10;tracing.sample_at=service", 0},
     {"timestamps, root 1 in 10, sum fold",
-     "tracing.packet_timestamps=true;tracing.sampling=10;tracing.fold=sum"},
+     "tracing.packet_timestamps=true;tracing.sampling=10;tracing.fold=sum", 0},
+    {"timestamps, root 1 in 10, 10 yield points",
+     "tracing.packet_timestamps=true;tracing.sampling=10", 10},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -337,7 +341,7 @@ static int report(const struct opts *o, const struct run_summary *base, struct p
     for (size_t k = 0; k < nset; k++)
         sim_buf_printf(&cases, ",\"%s\"", settings[k].name);
     sim_buf_printf(&cases, "\n");
-    printf("%-36s %6s %6s %6s %9s %7s\n", "tracing setting", "cases", "named", "right", "precision",
+    printf("%-42s %6s %6s %6s %9s %7s\n", "tracing setting", "cases", "named", "right", "precision",
            "recall");
     long long n = (long long)base->nsvcs;
     for (size_t k = 0; k < nset; k++) {
@@ -351,7 +355,7 @@ static int report(const struct opts *o, const struct run_summary *base, struct p
             }
         double prec = named ? (double)right / (double)named : NAN;
         double rec = cases_n ? (double)right / (double)cases_n : NAN;
-        printf("%-36s %6ld %6ld %6ld %9.3f %7.3f\n", settings[k].name, cases_n, named, right, prec,
+        printf("%-42s %6ld %6ld %6ld %9.3f %7.3f\n", settings[k].name, cases_n, named, right, prec,
                rec);
         sim_buf_printf(&csv, "\"%s\",%ld,%ld,%ld,%.4f,%.4f\n", settings[k].name, cases_n, named,
                        right, prec, rec);
@@ -441,8 +445,19 @@ static int blame(const struct opts *o)
     /* Phase 1: the chain ends, per setting (grid) and plant (zip). */
     const char **zip = xcalloc(np * 9 + 1, sizeof *zip); /* phase 2: a plant and 8 candidates */
     const char *grid[NSETTINGS];
-    for (size_t k = 0; k < nset; k++)
+    char *grid_own[NSETTINGS] = {0};
+    for (size_t k = 0; k < nset; k++) {
         grid[k] = settings[k].sets;
+        if (!settings[k].yields)
+            continue;
+        struct sim_buf b = {0};
+        sim_buf_printf(&b, "%s", settings[k].sets);
+        for (size_t i = 0; i < m.nservices; i++)
+            if (!(m.services[i].yield_every > 0))
+                sim_buf_printf(&b, ";services.%s.yield_points=%d", m.services[i].name,
+                               settings[k].yields);
+        grid[k] = grid_own[k] = b.p;
+    }
     for (size_t p = 0; p < np; p++)
         zip[p] = pl[p].sets;
     const char **metrics = xcalloc(ns + 2, sizeof *metrics);
@@ -536,6 +551,8 @@ static int blame(const struct opts *o)
     }
     if (rc == EXIT_DONE)
         rc = report(o, &base, pl, np, nset);
+    for (size_t k = 0; k < nset; k++)
+        free(grid_own[k]);
     for (size_t i = 0; i < nown; i++)
         free(own[i]);
     free(own);
