@@ -172,6 +172,15 @@ static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_
     out->model = m->source;
     out->model_digest = m->digest;
     out->entry = m->workload.classes[0].entry;
+    out->entries = xcalloc(m->workload.nclasses, sizeof *out->entries);
+    for (size_t c = 0; c < m->workload.nclasses; c++) {
+        int e = m->workload.classes[c].entry;
+        bool seen = false;
+        for (size_t j = 0; j < out->nentries && !seen; j++)
+            seen = out->entries[j] == e;
+        if (!seen)
+            out->entries[out->nentries++] = e;
+    }
     out->stop_reason = reasons[why];
     out->sim_seconds = sim_ns_to_sec(end);
     out->measured_seconds = measured;
@@ -357,15 +366,17 @@ void run_summary_fini(struct run_summary *s)
     free(s->rows);
     free(s->crows);
     free(s->spans);
+    free(s->entries);
     memset(s, 0, sizeof *s);
 }
 
-long long run_blame_end(const struct run_summary *s)
+/* The end of the chain from service i, and the waiting it removes. */
+static long long chain_end(const struct run_summary *s, int i, double *weight)
 {
     long long n = (long long)s->nsvcs;
-    int i = s->entry;
     for (long long hops = 0; i >= 0 && i < n && hops <= n; hops++) {
         const struct run_svc_summary *v = &s->svcs[i];
+        *weight = v->verdict_wait * (double)v->visits;
         if (v->verdict == WT_VERDICT_SELF)
             return i;
         if (v->verdict == WT_VERDICT_LINK && v->verdict_callee >= 0)
@@ -375,4 +386,19 @@ long long run_blame_end(const struct run_summary *s)
         i = v->verdict_callee;
     }
     return -1;
+}
+
+long long run_blame_end(const struct run_summary *s)
+{
+    long long best = -1;
+    double best_w = -1;
+    for (size_t k = 0; k < (s->nentries ? s->nentries : 1); k++) {
+        double w = 0;
+        long long e = chain_end(s, s->nentries ? s->entries[k] : s->entry, &w);
+        if (e >= 0 && w > best_w) {
+            best = e;
+            best_w = w;
+        }
+    }
+    return best;
 }

@@ -121,12 +121,16 @@ struct run_summary {
     double step_to_scale_out, step_to_slo_recovery;
     struct sim_diag error; /* why the run failed (run_model() < 0) */
     int entry;             /* entry service of the first request class */
+    int *entries;          /* the request classes' entry services, each once */
+    size_t nentries;
 };
 
-/* Where the run's verdicts lead: from the entry service, follow DELEGATE
- * until a service blames itself (returns its index s), a link (returns
- * nsvcs + caller * nsvcs + callee), or nothing (NONE, a loop, or no
- * tracing: returns -1). */
+/* Where the run's verdicts lead: from an entry service, follow DELEGATE
+ * until a service blames itself (its index s), a link (nsvcs + caller *
+ * nsvcs + callee), or nothing (NONE, a loop, no tracing). With several
+ * entry services, the chain whose end removes the most waiting in total
+ * (the deciding wait per visit times the visits of the service it was
+ * measured at) wins. Returns -1 when no chain ends at a blame. */
 long long run_blame_end(const struct run_summary *s);
 
 /* A controller the run consults: every period it gets a view and returns
