@@ -242,6 +242,37 @@ static void test_a_saturated_link_is_named(void **state)
     assert_int_equal(links, R); /* m2's, and nobody else's */
 }
 
+/* Two request classes entering at x and at y; y's callee y1 runs at
+ * utilization 0.85. The chain from x ends at x's own small wait; the one
+ * from y at y1, which removes far more waiting: run_blame_end names y1. */
+static void test_several_entry_services(void **state)
+{
+    (void)state;
+    const char *text =
+        "run = { duration = \"40s\"; warmup = \"5s\"; };\n"
+        "network = { latency = \"const(100us)\"; stack_cost = 0; };\n"
+        "tracing = { packet_timestamps = true; };\n"
+        "services = (\n"
+        "  { name = \"x\"; handler = ( { compute = \"exp(300us)\"; } ); },\n"
+        "  { name = \"y\"; handler = ( { compute = \"exp(100us)\"; }, { call = \"y1\"; } ); },\n"
+        "  { name = \"y1\"; handler = ( { compute = \"exp(2125us)\"; } ); } );\n"
+        "workload = { rate = \"const(800)\"; classes = (\n"
+        "  { name = \"a\"; entry = \"x\"; share = 0.5; },\n"
+        "  { name = \"b\"; entry = \"y\"; share = 0.5; } ); };\n";
+    struct mdl_model m;
+    struct sim_diag d = {0};
+    if (mdl_load_string(&m, text, "entries", NULL, 0, &d))
+        fail_msg("%s:%d: %s", d.file, d.line, d.msg);
+    for (int r = 0; r < R; r++) {
+        struct run_summary s;
+        assert_int_equal(run_model(&m, (uint64_t)r + 1, &s), 0);
+        assert_int_equal(s.nentries, 2);
+        assert_int_equal(run_blame_end(&s), find(&s, "y1"));
+        run_summary_fini(&s);
+    }
+    mdl_model_fini(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_repeated_calls_add_up),
         cmocka_unit_test(test_service_sampling_names_the_leaf),
         cmocka_unit_test(test_a_saturated_link_is_named),
+        cmocka_unit_test(test_several_entry_services),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
