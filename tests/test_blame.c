@@ -63,13 +63,14 @@ static void chain_end(const struct run_summary *s, const char *entry, char *out,
 /* Runs the model (a printf format with one %s for extra service lines) R
  * times; writes each replication's mean latency and checks every chain end
  * against `expect` (NULL: not checked). */
-static void runs(const char *fmt, const char *extra, const char *expect, double *lat, int *links)
+static void runs_set(const char *fmt, const char *extra, const char *const *sets, size_t nsets,
+                     const char *expect, double *lat, int *links)
 {
     char text[4000];
     snprintf(text, sizeof text, fmt, extra);
     struct mdl_model m;
     struct sim_diag d = {0};
-    if (mdl_load_string(&m, text, "blame", NULL, 0, &d))
+    if (mdl_load_string(&m, text, "blame", sets, nsets, &d))
         fail_msg("%s:%d: %s", d.file, d.line, d.msg);
     if (links)
         *links = 0;
@@ -88,6 +89,11 @@ static void runs(const char *fmt, const char *extra, const char *expect, double 
         run_summary_fini(&s);
     }
     mdl_model_fini(&m);
+}
+
+static void runs(const char *fmt, const char *extra, const char *expect, double *lat, int *links)
+{
+    runs_set(fmt, extra, NULL, 0, expect, lat, links);
 }
 
 /* The paired saving in mean latency of `better` must exceed `other`'s. */
@@ -211,34 +217,19 @@ static void test_service_sampling_names_the_leaf(void **state)
     saves_more(base, more_l3, more_l1, "l3", "l1");
 }
 
-static const char link_model[] =
-    "run = { duration = \"60s\"; warmup = \"5s\"; };\n"
-    "network = { latency = \"const(200us)\"; bandwidth = \"85Mbps\"; queueing = true;\n"
-    "  stack_cost = 0; };\n"
-    "tracing = { packet_timestamps = true; sample_at = \"service\"; sampling = 10; };\n"
-    "services = (\n"
-    "  { name = \"gw\"; handler = ( { compute = \"exp(50us)\"; },\n"
-    "      { call = (\"m1\", \"m2\"); } ); },\n"
-    "  { name = \"m1\"; handler = ( { compute = \"exp(100us)\"; },\n"
-    "      { call = (\"l1\", \"l2\"); parallel = true; } ); },\n"
-    "  { name = \"m2\"; handler = ( { compute = \"exp(100us)\"; },\n"
-    "      { call = (\"l3\", \"l4\"); parallel = true; } ); },\n"
-    "  { name = \"l1\"; handler = ( { compute = \"exp(300us)\"; } ); },\n"
-    "  { name = \"l2\"; handler = ( { compute = \"exp(300us)\"; } ); },\n"
-    "  { name = \"l3\"; response_size = \"exp(10KiB)\";\n"
-    "      handler = ( { compute = \"exp(300us)\"; } ); },\n"
-    "  { name = \"l4\"; handler = ( { compute = \"exp(300us)\"; } ); } );\n"
-    "workload = { entry = \"gw\"; rate = \"const(800)\"; };\n";
-
 /* The same tree, where l3's replies (10 KiB on average, 800 per second)
  * load its 85 Mbps link to 0.77: now a link is saturated, and the chain
  * names it, still under 1-in-10 per-service sampling. */
 static void test_a_saturated_link_is_named(void **state)
 {
     (void)state;
+    static const char *const sets[] = {"network.bandwidth=85Mbps", "network.queueing=true"};
+    const char *extra = ",\n  { name = \"l1\"; handler = ( { compute = \"exp(300us)\"; } ); },\n"
+                        "  { name = \"l3\"; response_size = \"exp(10KiB)\";\n"
+                        "      handler = ( { compute = \"exp(300us)\"; } ); }";
     double lat[R];
     int links = 0;
-    runs(link_model, "", "link:m2->l3", lat, &links);
+    runs_set(tree_model, extra, sets, 2, "link:m2->l3", lat, &links);
     assert_int_equal(links, R); /* m2's, and nobody else's */
 }
 
