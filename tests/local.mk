@@ -49,12 +49,16 @@ AM_TESTS_ENVIRONMENT = UKSIM=$(abs_top_builddir)/uksim; TEST_DATA_DIR=$(abs_top_
 EXTRA_DIST += tests/cli.test tests/data
 
 # The tracing core's tests see only tracecore/ (no project headers).
-check_PROGRAMS += tests/test_tracecore
-tests_test_tracecore_SOURCES = %reldir%/test_tracecore.c
+check_PROGRAMS += tests/test_tracecore tests/test_tracecore_data
+tests_test_tracecore_SOURCES = %reldir%/test_tracecore.c %reldir%/tracecore_test.h
 tests_test_tracecore_CPPFLAGS = -I$(srcdir)/tracecore
 tests_test_tracecore_CFLAGS = -std=c99 $(WARN_CFLAGS) $(WERROR_CFLAGS) $(SAN_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_tracecore_LDADD = libwtrace.la $(CMOCKA_LIBS) -lm
-TESTS += tests/test_tracecore tests/tracecore-alone.test tests/sweep.test tests/reliability.test tests/examples.test tests/report.test tests/hpa-replay.test tests/hpa-sim.test tests/plugin.test tests/blame.test
+tests_test_tracecore_data_SOURCES = %reldir%/test_tracecore_data.c %reldir%/tracecore_test.h
+tests_test_tracecore_data_CPPFLAGS = -I$(srcdir)/tracecore
+tests_test_tracecore_data_CFLAGS = -std=c99 $(WARN_CFLAGS) $(WERROR_CFLAGS) $(SAN_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_tracecore_data_LDADD = libwtrace.la $(CMOCKA_LIBS) -lm
+TESTS += tests/test_tracecore tests/test_tracecore_data tests/tracecore-alone.test tests/sweep.test tests/reliability.test tests/examples.test tests/report.test tests/hpa-replay.test tests/hpa-sim.test tests/plugin.test tests/blame.test
 EXTRA_DIST += tests/tracecore-alone.test tests/sweep.test tests/reliability.test tests/examples.test tests/report.test tests/lsan.supp examples tests/hpa-replay.test tests/hpa-sim.test tests/plugin.test tests/blame.test tests/hpa
 
 # The cluster recipes on real engines (GNU parallel; a one-node Slurm with
