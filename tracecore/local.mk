@@ -7,7 +7,10 @@ libwtrace_la_SOURCES = %reldir%/wtrace.h %reldir%/req.c %reldir%/wire.c %reldir%
 	%reldir%/window.c
 libwtrace_la_CPPFLAGS = -I$(srcdir)/%reldir%
 libwtrace_la_CFLAGS = -std=c99 -pedantic $(WARN_CFLAGS) $(WERROR_CFLAGS) $(SAN_CFLAGS)
-libwtrace_la_LDFLAGS = -version-info 0:0:0 -export-symbols-regex '^wt_' $(SAN_LDFLAGS)
+# Interface 1: struct wt_req, wt_call, wt_service, wt_callee_stats and
+# wt_window_verdict grew for critical-path attribution (caller storage:
+# binaries built against 0 must be rebuilt).
+libwtrace_la_LDFLAGS = -version-info 1:0:0 -export-symbols-regex '^wt_' $(SAN_LDFLAGS)
 # The same core as a static convenience library, linked into uksim itself:
 # calls into it can be inlined (with LTO), and ./uksim is a plain binary
 # rather than libtool's wrapper script around one.
