@@ -21,6 +21,7 @@
 
 #include "cli/cli_int.h"
 #include "cli/sweep.h"
+#include "cli/sweep_int.h"
 #include "models/run.h"
 #include "output/files.h"
 #include "output/plots.h"
@@ -87,14 +88,6 @@ struct opts {
     size_t nsets;
 };
 
-static int usage_fail(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "uksim blame: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (uksim blame --help)\n");
-    return EXIT_USAGE;
-}
-
 static int parse(int argc, char **argv, struct opts *o, bool *help)
 {
     static const struct option lopts[] = {
@@ -117,37 +110,42 @@ static int parse(int argc, char **argv, struct opts *o, bool *help)
         case 'j':
             o->jobs = (int)strtol(optarg, &end, 10);
             if (*end || errno || o->jobs < 1 || o->jobs > 1024)
-                return usage_fail("-j: \"%s\" is not a number of jobs in [1, 1024]", optarg);
+                return cli_usage_error("blame", "-j: \"%s\" is not a number of jobs in [1, 1024]",
+                                       optarg);
             break;
         case 'r':
             o->reps = (int)strtol(optarg, &end, 10);
             if (*end || errno || o->reps < 2 || o->reps > 1000)
-                return usage_fail("--reps: \"%s\" is not a count in [2, 1000]", optarg);
+                return cli_usage_error("blame", "--reps: \"%s\" is not a count in [2, 1000]",
+                                       optarg);
             break;
         case 's':
             o->seed = strtoull(optarg, &end, 10);
             if (*end || errno || optarg[0] == '-' || !optarg[0])
-                return usage_fail("--seed: \"%s\" is not a non-negative integer", optarg);
+                return cli_usage_error("blame", "--seed: \"%s\" is not a non-negative integer",
+                                       optarg);
             break;
         case 'u':
             o->util = strtod(optarg, &end);
             if (*end || errno || !(o->util > 0 && o->util < 1))
-                return usage_fail("--util: \"%s\" is not a utilization in (0, 1)", optarg);
+                return cli_usage_error("blame", "--util: \"%s\" is not a utilization in (0, 1)",
+                                       optarg);
             break;
         case 'Q': o->quick = true; break;
         case 'S':
             if (!strchr(optarg, '=') || strchr(optarg, ';'))
-                return usage_fail("--set: \"%s\" is not PATH=VALUE (without ';')", optarg);
+                return cli_usage_error("blame", "--set: \"%s\" is not PATH=VALUE (without ';')",
+                                       optarg);
             o->sets[o->nsets++] = optarg;
             break;
         case 'q': o->quiet = true; break;
         case 'h': *help = true; return EXIT_DONE;
-        case ':': return usage_fail("option %s needs a value", argv[optind - 1]);
-        default: return usage_fail("unknown option %s", argv[optind - 1]);
+        case ':': return cli_usage_error("blame", "option %s needs a value", argv[optind - 1]);
+        default: return cli_usage_error("blame", "unknown option %s", argv[optind - 1]);
         }
     }
     if (optind != argc - 1)
-        return usage_fail("%s", "expected one model file");
+        return cli_usage_error("blame", "%s", "expected one model file");
     o->model = argv[optind];
     return EXIT_DONE;
 }
@@ -233,10 +231,10 @@ static int run_sweep(const struct opts *o, const char *name, const char *model,
 /* The metrics of task (p, rep) of the sweep in DIR/name, or NULL. */
 static json_t *task_metrics(const struct opts *o, const char *name, size_t p, int rep)
 {
-    struct sim_buf path = {0};
-    sim_buf_printf(&path, "%s/%s/runs/p%06zu-r%04d.json", o->dir, name, p, rep);
-    json_t *root = json_load_file(path.p, 0, NULL);
-    free(path.p);
+    char *dir = sim_path_join_new(o->dir, name), *path = sweep_task_path(dir, p, rep);
+    json_t *root = json_load_file(path, 0, NULL);
+    free(path);
+    free(dir);
     if (!root)
         return NULL;
     json_t *m = json_incref(json_object_get(root, "metrics"));
@@ -259,6 +257,13 @@ static void add_cand(struct plant *pl, int s)
         pl->cand[pl->ncand++] = s;
 }
 
+/* Measured visits per second per instance of v (0: none). */
+static double inst_rate(const struct run_summary *s, const struct run_svc_summary *v)
+{
+    double inst = v->instance_seconds / s->measured_seconds;
+    return v->visits && inst > 0 ? (double)v->visits / s->measured_seconds / inst : 0;
+}
+
 /* Plants a bottleneck at each service the baseline run visits. */
 static size_t plan(const struct opts *o, const struct mdl_model *m, const struct run_summary *s,
                    struct plant *pl)
@@ -266,14 +271,13 @@ static size_t plan(const struct opts *o, const struct mdl_model *m, const struct
     size_t n = 0;
     for (size_t i = 0; i < s->nsvcs; i++) {
         const struct run_svc_summary *v = &s->svcs[i];
-        double inst = v->instance_seconds / s->measured_seconds;
-        if (v->visits == 0 || v->traced == 0 || !(inst > 0) || !(v->cpu > 0)) {
+        double r = inst_rate(s, v);
+        if (!(r > 0) || v->traced == 0 || !(v->cpu > 0)) {
             if (!o->quiet)
                 fprintf(stderr, "uksim blame: %s: no traced visits, not planted\n", v->name);
             continue;
         }
-        double r = (double)v->visits / s->measured_seconds / inst; /* per instance */
-        double other = v->utilization / r - v->cpu;                /* stack, per visit */
+        double other = v->utilization / r - v->cpu; /* stack, per visit */
         double want = o->util / r - (other > 0 ? other : 0);
         if (!(want > 0)) {
             if (!o->quiet)
@@ -295,10 +299,9 @@ static size_t plan(const struct opts *o, const struct mdl_model *m, const struct
         bool called = false;
         for (size_t e = 0; e < s->nedges && !called; e++)
             called = s->edges[e].calls > 0 && !strcmp(s->edges[e].callee, v->name);
-        double inst = v->instance_seconds / s->measured_seconds;
-        if (!called || v->visits == 0 || !(inst > 0))
+        double r = inst_rate(s, v);
+        if (!called || !(r > 0))
             continue;
-        double r = (double)v->visits / s->measured_seconds / inst;
         double bytes = o->util * bw / (8 * r);
         struct sim_buf b = {0};
         sim_buf_printf(&b,

@@ -24,6 +24,9 @@ void cli_catch_stop_signals(void);
 
 /* "uksim: file:line: message" on standard error. */
 void cli_print_diag(const struct sim_diag *d);
+/* "uksim CMD: " and fmt with arg (one %s) on standard error, then where the
+ * help is; returns EXIT_USAGE. cmd may be NULL. */
+int cli_usage_error(const char *cmd, const char *fmt, const char *arg);
 
 struct run_args {
     const char *model; /* NULL: the built-in scenario */

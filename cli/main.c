@@ -106,14 +106,6 @@ static int stopped_status(int rc)
     return rc == EXIT_DONE && cli_stop_signal ? 128 + cli_stop_signal : rc;
 }
 
-static int usage_error(const char *cmd, const char *fmt, const char *arg)
-{
-    fprintf(stderr, "uksim%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'uksim %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
-    return EXIT_USAGE;
-}
-
 static int parse_args(int argc, char **argv, const char *cmd, struct run_args *a, bool *help)
 {
     static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
@@ -137,10 +129,10 @@ static int parse_args(int argc, char **argv, const char *cmd, struct run_args *a
             char *end;
             errno = 0;
             if (optarg[0] == '-' || optarg[0] == '\0')
-                return usage_error(cmd, "--seed: \"%s\" is not a non-negative integer", optarg);
+                return cli_usage_error(cmd, "--seed: \"%s\" is not a non-negative integer", optarg);
             a->seed = strtoull(optarg, &end, 10);
             if (*end || errno)
-                return usage_error(cmd, "--seed: \"%s\" is not a non-negative integer", optarg);
+                return cli_usage_error(cmd, "--seed: \"%s\" is not a non-negative integer", optarg);
             a->have_seed = true;
             break;
         }
@@ -148,14 +140,14 @@ static int parse_args(int argc, char **argv, const char *cmd, struct run_args *a
         case 'q': a->quiet = true; break;
         case 'T': a->no_timing = true; break;
         case 'h': *help = true; return 0;
-        case ':': return usage_error(cmd, "option %s needs a value", argv[optind - 1]);
-        default: return usage_error(cmd, "unknown option %s", argv[optind - 1]);
+        case ':': return cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
+        default: return cli_usage_error(cmd, "unknown option %s", argv[optind - 1]);
         }
     }
     if (optind < argc)
         a->model = argv[optind++];
     if (optind < argc)
-        return usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
+        return cli_usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
     return 0;
 }
 
@@ -201,7 +193,7 @@ static int parse_int_opt(const char *name, const char *text, long lo, long hi, i
     errno = 0;
     long v = strtol(text, &end, 10);
     if (*text == '\0' || *end || errno || v < lo || v > hi)
-        return usage_error("gen", "bad value for an option: %s", name);
+        return cli_usage_error("gen", "bad value for an option: %s", name);
     *out = (int)v;
     return 0;
 }
@@ -237,7 +229,8 @@ static int cmd_gen(int argc, char **argv)
             errno = 0;
             o.seed = strtoull(optarg, &end, 10);
             if (*end || errno || optarg[0] == '-')
-                return usage_error("gen", "--seed: \"%s\" is not a non-negative integer", optarg);
+                return cli_usage_error("gen", "--seed: \"%s\" is not a non-negative integer",
+                                       optarg);
             break;
         case 'n': rc = parse_int_opt("--services", optarg, 1, 100000, &o.services); break;
         case 'd': rc = parse_int_opt("--depth", optarg, 0, 100, &o.depth); break;
@@ -249,7 +242,7 @@ static int cmd_gen(int argc, char **argv)
         case 'r': {
             double v = strtod(optarg, &end);
             if (*optarg == '\0' || *end || !isfinite(v))
-                return usage_error("gen", "not a number: %s", optarg);
+                return cli_usage_error("gen", "not a number: %s", optarg);
             if (c == 'p')
                 o.p = v;
             else
@@ -259,26 +252,26 @@ static int cmd_gen(int argc, char **argv)
         case 'D': o.demand = optarg; break;
         case 'P':
             if (!boot_find(optarg))
-                return usage_error("gen",
-                                   "--platform: \"%s\" is not a boot preset (uksim help "
-                                   "model lists them)",
-                                   optarg);
+                return cli_usage_error("gen",
+                                       "--platform: \"%s\" is not a boot preset (uksim help "
+                                       "model lists them)",
+                                       optarg);
             o.platform = optarg;
             break;
         case 'o': out = optarg; break;
         case 'q': quiet = true; break;
         case 'h': fputs(usage_gen, stdout); return EXIT_DONE;
-        case ':': return usage_error("gen", "option %s needs a value", argv[optind - 1]);
-        default: return usage_error("gen", "unknown option %s", argv[optind - 1]);
+        case ':': return cli_usage_error("gen", "option %s needs a value", argv[optind - 1]);
+        default: return cli_usage_error("gen", "unknown option %s", argv[optind - 1]);
         }
         if (rc)
             return rc;
     }
     if (optind >= argc)
-        return usage_error("gen", "%s", "which kind? chain, tree, dag or alibaba");
+        return cli_usage_error("gen", "%s", "which kind? chain, tree, dag or alibaba");
     o.kind = argv[optind++];
     if (optind < argc)
-        return usage_error("gen", "unexpected argument \"%s\"", argv[optind]);
+        return cli_usage_error("gen", "unexpected argument \"%s\"", argv[optind]);
     struct sim_diag d = {0};
     struct topo_stats st;
     char *text = topo_generate(&o, &st, &d);
@@ -345,7 +338,8 @@ static int cmd_render(int argc, char **argv)
             win[nwin] = strtod(optarg, &end);
             if (*optarg == '\0' || *end || !isfinite(win[nwin]) || win[nwin] < 0) {
                 free(win);
-                return usage_error("render", "--window: \"%s\" is not a time in seconds", optarg);
+                return cli_usage_error("render", "--window: \"%s\" is not a time in seconds",
+                                       optarg);
             }
             nwin++;
             break;
@@ -355,13 +349,13 @@ static int cmd_render(int argc, char **argv)
             return EXIT_DONE;
         case ':':
             free(win);
-            return usage_error("render", "option %s needs a value", argv[optind - 1]);
-        default: free(win); return usage_error("render", "unknown option %s", argv[optind - 1]);
+            return cli_usage_error("render", "option %s needs a value", argv[optind - 1]);
+        default: free(win); return cli_usage_error("render", "unknown option %s", argv[optind - 1]);
         }
     }
     if (optind != argc - 1) {
         free(win);
-        return usage_error("render", "%s", "expected one results directory");
+        return cli_usage_error("render", "%s", "expected one results directory");
     }
     struct sim_diag d = {0};
     int err = out_render(argv[optind], win, nwin, &d);
@@ -389,7 +383,7 @@ static int cmd_report(int argc, char **argv)
         return EXIT_DONE;
     }
     if (argc != 2 || argv[1][0] == '-')
-        return usage_error("report", "%s", "expected one results directory");
+        return cli_usage_error("report", "%s", "expected one results directory");
     struct sim_diag d = {0};
     int err = out_report(argv[1], &d);
     if (err) {
@@ -413,7 +407,7 @@ static int cmd_check(int argc, char **argv)
     }
     if (!a.model) {
         free(a.sets);
-        return usage_error("check", "%s", "a model file is required");
+        return cli_usage_error("check", "%s", "a model file is required");
     }
     struct mdl_model m;
     rc = cli_load(&a, &m);
@@ -461,7 +455,7 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(cmd, "help") && argc > 2) {
         const char *topic = argv[2];
         if (argc > 3)
-            return usage_error(NULL, "help takes one topic, not \"%s\"", argv[3]);
+            return cli_usage_error(NULL, "help takes one topic, not \"%s\"", argv[3]);
         if (!strcmp(topic, "model")) {
             fputs(cli_model_doc, stdout);
             return EXIT_DONE;

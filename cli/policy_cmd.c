@@ -48,14 +48,6 @@ static const char usage_policy[] =
     "Exit status: 0 done, 1 an output could not be written, 2 bad input\n"
     "(file:line: field: problem). The algorithm: doc/policies.md.\n";
 
-static int fail_usage(const char *msg, const char *arg)
-{
-    fprintf(stderr, "uksim policy: ");
-    fprintf(stderr, msg, arg);
-    fprintf(stderr, "\nTry 'uksim policy --help'.\n");
-    return EXIT_USAGE;
-}
-
 /* Prints d (cli_print_diag) and returns status. */
 static int diag_status(const struct sim_diag *d, int status)
 {
@@ -67,13 +59,13 @@ int cli_policy(int argc, char **argv)
 {
     const char *file = NULL, *out = NULL;
     if (argc < 2)
-        return fail_usage("%s", "which action? replay");
+        return cli_usage_error("policy", "%s", "which action? replay");
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         fputs(usage_policy, stdout);
         return EXIT_DONE;
     }
     if (strcmp(argv[1], "replay"))
-        return fail_usage("unknown action \"%s\" (expected replay)", argv[1]);
+        return cli_usage_error("policy", "unknown action \"%s\" (expected replay)", argv[1]);
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -81,20 +73,20 @@ int cli_policy(int argc, char **argv)
             return EXIT_DONE;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
             if (++i >= argc)
-                return fail_usage("%s needs a file", a);
+                return cli_usage_error("policy", "%s needs a file", a);
             out = argv[i];
         } else if (!strncmp(a, "--output=", 9)) {
             out = a + 9;
         } else if (a[0] == '-' && a[1]) {
-            return fail_usage("unknown option %s", a);
+            return cli_usage_error("policy", "unknown option %s", a);
         } else if (file) {
-            return fail_usage("unexpected argument \"%s\"", a);
+            return cli_usage_error("policy", "unexpected argument \"%s\"", a);
         } else {
             file = a;
         }
     }
     if (!file)
-        return fail_usage("%s", "a replay file is required");
+        return cli_usage_error("policy", "%s", "a replay file is required");
     struct sim_diag d = {0};
     FILE *in = stdin;
     const char *name = "<stdin>";

@@ -47,6 +47,14 @@ void cli_catch_stop_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+int cli_usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "uksim%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'uksim %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+    return EXIT_USAGE;
+}
+
 void cli_print_diag(const struct sim_diag *d)
 {
     char buf[900];

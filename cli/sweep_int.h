@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* cli/sweep_int.h: private to `uksim sweep` (cli/sweep*.c). A sweep is a list
- * of points (every combination of the grid's values, each combined with
- * every row of the zipped lists), each run for `replications` seeds seed,
- * seed+1, ... (the same seeds at every point: common random numbers). Every
- * (point, replication) is a task whose result is a JSON file in DIR/runs,
- * keyed by a digest of what produced it: the resolved model, the seed and
+/* cli/sweep_int.h: private to `uksim sweep` (cli/sweep*.c), and to `uksim
+ * blame`, which reads its results. A sweep is a list of points (every
+ * combination of the grid's values, each combined with every row of the
+ * zipped lists), each run for `replications` seeds seed, seed+1, ... (the
+ * same seeds at every point: common random numbers). Every (point,
+ * replication) is a task whose result is a JSON file in DIR/runs, keyed by
+ * a digest of what produced it: the resolved model, the seed and
  * the uksim version. A result whose digest does not match is stale and is
  * run again.
  * Ownership: sweep_free() frees what sweep_load() and sweep_prepare() put in

@@ -62,10 +62,10 @@ static void draw_step(struct svc_world *w, struct visit *v, const struct mdl_ste
     int64_t demand = 0;
     uint32_t pick = 0;
     if (st->kind == MDL_STEP_COMPUTE) {
-        double sec = (st->compute.kind == SIM_DIST_CONST
-                          ? st->compute.p1
-                          : sim_dist_sample(&st->compute, s->rng_compute)) /
-                     s->def->speed;
+        double sec =
+            (st->compute.kind == SIM_DIST_CONST ? st->compute.p1
+                                                : sim_dist_sample(&st->compute, s->rng_compute)) /
+            s->def->speed;
         demand = svc_time_ns(w, sec, "compute of service \"%s\" (line %d)", s->def->name, st->line);
     } else if (st->pick) {
         pick = step_pick_index(st, gsl_rng_uniform(s->rng_branch));
@@ -194,7 +194,7 @@ static void burst_end(struct svc_world *w, struct visit *v)
         int64_t tx = send_calls(w, v, now);
         wt_req_block(&v->wt, now);
         v->t_mark = (int64_t)now;
-        if (tx > 0 && !in->running)
+        if (tx > 0)
             stack_start(w, in, tx, NULL);
         return;
     }
@@ -462,7 +462,7 @@ static void visit_leave(struct svc_world *w, struct visit *v)
     }
     v->bytes = draw_bytes(&s->def->response_size, s->rng_size);
     int to_zone = v->parent ? v->parent->svc->def->zone : w->model->workload.zone;
-    int64_t tx = in->running ? 0 : stack_ns(w, in, v->bytes);
+    int64_t tx = stack_ns(w, in, v->bytes);
     svc_reply_send(w, v, tx + net_delay_ns(w, s->def->zone, to_zone, v->bytes, in));
     if (tx > 0)
         stack_start(w, in, tx, NULL); /* before a queued request can take the CPU */

@@ -189,6 +189,12 @@ static struct wt_call *rep_of(struct wt_req *r, struct wt_call *c)
     return c;
 }
 
+/* When the reply to call c was read. */
+static uint64_t reply_ns(const struct wt_call *c)
+{
+    return c->sent_ns + c->observed_ns;
+}
+
 /* Closes the block period: its critical call gets its delay (rule 2). */
 static void close_group(struct wt_req *r)
 {
@@ -196,7 +202,7 @@ static void close_group(struct wt_req *r)
     if (!c)
         return;
     r->period_last = NULL;
-    uint64_t done = c->sent_ns + c->observed_ns;
+    uint64_t done = reply_ns(c);
     c->delay_ns = done > r->period_2nd_ns ? done - r->period_2nd_ns : 0;
     if (c->unknown) {
         r->unknown_ns += c->delay_ns;
@@ -284,10 +290,9 @@ int wt_call_done(struct wt_req *r, struct wt_call *c, const char *hdr, size_t le
         struct wt_call *last = r->period_last;
         if (!last) {
             r->period_last = c;
-        } else if (now_ns >= last->sent_ns + last->observed_ns) {
-            uint64_t t = last->sent_ns + last->observed_ns;
-            if (t > r->period_2nd_ns)
-                r->period_2nd_ns = t;
+        } else if (now_ns >= reply_ns(last)) {
+            if (reply_ns(last) > r->period_2nd_ns)
+                r->period_2nd_ns = reply_ns(last);
             r->period_last = c;
         } else if (now_ns > r->period_2nd_ns) {
             r->period_2nd_ns = now_ns;
@@ -303,6 +308,17 @@ static double weighted(const struct wt_service *s, int is_net, uint64_t v)
     return (is_net ? s->w_net : s->w_cpu) * (double)v;
 }
 
+/* What the fold counts of a callee on the path: its reported sums and the
+ * filled-in values of its unknown calls. */
+static uint64_t path_net(const struct wt_call *c)
+{
+    return c->sum_net + c->est_net;
+}
+static uint64_t path_remote(const struct wt_call *c)
+{
+    return c->sum_remote + c->est_remote;
+}
+
 /* The fold of the local wait and the callees' critical-path sums. */
 static uint64_t fold(const struct wt_req *r)
 {
@@ -312,22 +328,21 @@ static uint64_t fold(const struct wt_req *r)
     case WT_FOLD_SUM:
         acc = r->local_wait;
         for (const struct wt_call *c = r->reps; c; c = c->rep_next)
-            acc += c->sum_net + c->est_net + c->sum_remote + c->est_remote;
+            acc += path_net(c) + path_remote(c);
         return acc;
     case WT_FOLD_MIN:
         acc = r->local_wait;
         for (const struct wt_call *c = r->reps; c; c = c->rep_next) {
-            if (c->sum_net + c->est_net < acc)
-                acc = c->sum_net + c->est_net;
-            if (c->sum_remote + c->est_remote < acc)
-                acc = c->sum_remote + c->est_remote;
+            if (path_net(c) < acc)
+                acc = path_net(c);
+            if (path_remote(c) < acc)
+                acc = path_remote(c);
         }
         return acc;
     case WT_FOLD_WEIGHTED: {
         double m = weighted(s, 0, r->local_wait);
         for (const struct wt_call *c = r->reps; c; c = c->rep_next) {
-            double n = weighted(s, 1, c->sum_net + c->est_net);
-            double w = (double)(c->sum_remote + c->est_remote);
+            double n = weighted(s, 1, path_net(c)), w = (double)path_remote(c);
             if (n > m)
                 m = n;
             if (w > m)
@@ -339,10 +354,10 @@ static uint64_t fold(const struct wt_req *r)
     default:
         acc = r->local_wait;
         for (const struct wt_call *c = r->reps; c; c = c->rep_next) {
-            if (c->sum_net + c->est_net > acc)
-                acc = c->sum_net + c->est_net;
-            if (c->sum_remote + c->est_remote > acc)
-                acc = c->sum_remote + c->est_remote;
+            if (path_net(c) > acc)
+                acc = path_net(c);
+            if (path_remote(c) > acc)
+                acc = path_remote(c);
         }
         return acc;
     }
