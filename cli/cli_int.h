@@ -62,6 +62,18 @@ struct column {
 int cli_run_one(struct run_args *a, const char *const *extra, size_t nextra, const char *outdir,
                 bool verbose, struct column *col);
 
+/* Writes a run's outputs (summary.json, services.csv, requests.csv,
+ * trace.json, plots, graph) into the staging directory and commits it;
+ * wall < 0 leaves the wall time out. Returns an exit status (the problem
+ * printed, the staging directory removed). */
+struct out_stage;
+struct run_summary;
+int cli_write_run(const struct run_summary *s, const struct mdl_model *m, struct out_stage *stage,
+                  double wall, bool quiet, bool *plotted);
+/* The report `uksim run` prints after writing outdir. */
+void cli_report_run(const struct run_summary *s, const struct mdl_model *m, double wall,
+                    const char *outdir, bool plotted);
+
 /* `uksim run` without a model (cli/scenario.c). */
 int cli_scenario(struct run_args *a);
 

@@ -4,10 +4,12 @@ bin_PROGRAMS += uksim
 uksim_SOURCES = %reldir%/main.c %reldir%/model_doc.h %reldir%/sweep.c %reldir%/sweep.h \
 	%reldir%/cli_int.h %reldir%/run_cmd.c %reldir%/scenario.c \
 	%reldir%/policy_cmd.c %reldir%/policy_cmd.h %reldir%/blame.c %reldir%/blame.h \
-	%reldir%/sweep_int.h %reldir%/sweep_file.c %reldir%/sweep_metrics.c %reldir%/sweep_results.c
+	%reldir%/sweep_int.h %reldir%/sweep_file.c %reldir%/sweep_metrics.c %reldir%/sweep_results.c \
+	%reldir%/testbed_cmd.c %reldir%/testbed_cmd.h %reldir%/compare.c
 nodist_uksim_SOURCES = %reldir%/model_doc.c
-uksim_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS)
-uksim_LDADD = libuksim.la $(LIBCONFIG_LIBS) $(GSL_LIBS) $(JANSSON_LIBS)
+uksim_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(LIBUV_CFLAGS)
+uksim_LDADD = libtestbed.la libuksim.la $(LIBCONFIG_LIBS) $(GSL_LIBS) $(JANSSON_LIBS) \
+	$(LIBUV_LIBS)
 CLEANFILES += %reldir%/model_doc.c
 
 # `uksim help model` prints the model-file reference, compiled in from

@@ -6,6 +6,7 @@
 #include "cli/cli_int.h"
 #include "cli/model_doc.h"
 #include "cli/blame.h"
+#include "cli/testbed_cmd.h"
 #include "cli/policy_cmd.h"
 #include "cli/sweep.h"
 #include "models/boot.h"
@@ -512,6 +513,10 @@ static int dispatch(int argc, char **argv)
         return cli_export(argc - 1, argv + 1);
     if (!strcmp(cmd, "blame"))
         return cli_blame(argc - 1, argv + 1);
+    if (!strcmp(cmd, "testbed"))
+        return cli_testbed(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compare"))
+        return cli_compare(argc - 1, argv + 1);
     fprintf(stderr, "uksim: unknown command \"%s\"\n\n%s", cmd, usage_main);
     return EXIT_USAGE;
 }

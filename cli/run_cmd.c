@@ -139,6 +139,74 @@ static void fill_column(struct column *c, const struct run_summary *s, double wa
     c->completed = s->completed;
 }
 
+int cli_write_run(const struct run_summary *s, const struct mdl_model *m, struct out_stage *stage,
+                  double wall, bool quiet, bool *plotted)
+{
+    struct sim_diag d = {0};
+    struct sim_buf path = {0};
+    sim_buf_printf(&path, "%s/summary.json", stage->tmp);
+    int rc = EXIT_DONE;
+    *plotted = false;
+    if (out_summary_write(s, wall, path.p, &d) || out_timeseries_write(s, stage->tmp, &d) ||
+        out_trace_write(s, stage->tmp, &d) ||
+        out_plots_write(s, stage->tmp, m->slo.latency_p95, quiet, plotted, &d) ||
+        (s->nsvcs <= GRAPH_AUTO_MAX && out_render(stage->tmp, NULL, 0, &d)) ||
+        out_stage_commit(stage, &d)) {
+        /* Name the folder the user asked for, not the staging one. */
+        size_t tl = stage->tmp ? strlen(stage->tmp) : 0;
+        if (tl && strncmp(d.file, stage->tmp, tl) == 0) {
+            char rest[sizeof d.file];
+            snprintf(rest, sizeof rest, "%s", d.file + tl);
+            snprintf(d.file, sizeof d.file, "%s%s", stage->dir, rest);
+        }
+        cli_print_diag(&d);
+        out_stage_abort(stage);
+        rc = EXIT_RUNFAIL;
+    }
+    free(path.p);
+    return rc;
+}
+
+void cli_report_run(const struct run_summary *s, const struct mdl_model *m, double wall,
+                    const char *outdir, bool plotted)
+{
+    bool measured = s->source != NULL;
+    printf("%s, seed %llu: %llu requests completed in %.1f s %s (%.2f s wall, "
+           "%llu %s)%s\n",
+           m->source, (unsigned long long)s->seed, (unsigned long long)s->completed,
+           s->measured_seconds, measured ? "measured" : "simulated", wall,
+           (unsigned long long)s->events, measured ? "requests sent" : "events",
+           cli_stop_signal ? ", interrupted" : "");
+    if (s->failed)
+        printf("dropped  %llu requests refused at a full queue (maxqueue)\n",
+               (unsigned long long)s->failed);
+    if (s->completed)
+        printf("latency  mean %.3f ms  p50 %.3f ms  p95 %.3f ms  p99 %.3f ms\n", s->lat_mean * 1e3,
+               s->lat_p50 * 1e3, s->lat_p95 * 1e3, s->lat_p99 * 1e3);
+    else
+        printf("latency  no measured request completed (overloaded, or warm-up too long?)\n");
+    printf("%-16s %10s %10s %10s %10s %6s %9s\n", "service", "cpu ms", "wait ms", "call ms",
+           "visits", "util", "inst-s");
+    for (size_t i = 0; i < s->nsvcs; i++)
+        printf("%-16s %10.3f %10.3f %10.3f %10llu %6.2f %9.0f\n", s->svcs[i].name,
+               s->svcs[i].cpu * 1e3, s->svcs[i].local_wait * 1e3, s->svcs[i].call_time * 1e3,
+               (unsigned long long)s->svcs[i].visits, s->svcs[i].utilization,
+               s->svcs[i].instance_seconds);
+    printf("wrote %s/summary.json, and services.csv, requests.csv, trace.json there\n", outdir);
+    if (s->nsvcs <= GRAPH_AUTO_MAX)
+        printf("graph: %s/graph.svg (and .png, .dot): services coloured by severity, the "
+               "trace's bottleneck in red\n",
+               outdir);
+    else
+        printf("graph: not drawn for %zu services (layout takes minutes); uksim render %s "
+               "draws it\n",
+               s->nsvcs, outdir);
+    printf("plots: %s/plots/*.gp%s\n", outdir,
+           plotted ? " rendered to PNG and SVG"
+                   : " (gnuplot is not installed: scripts and data kept; run gnuplot on "
+                     "them there)");
+}
+
 int cli_run_one(struct run_args *a, const char *const *extra, size_t nextra, const char *outdir,
                 bool verbose, struct column *col)
 {
@@ -190,63 +258,11 @@ int cli_run_one(struct run_args *a, const char *const *extra, size_t nextra, con
         mdl_model_fini(&m);
         return EXIT_RUNFAIL;
     }
-    struct sim_buf path = {0};
-    sim_buf_printf(&path, "%s/summary.json", stage.tmp);
-    rc = EXIT_DONE;
     bool plotted = false;
-    if (!outdir) {
-        /* figures only */
-    } else if (out_summary_write(&s, a->no_timing ? -1.0 : wall, path.p, &d) ||
-               out_timeseries_write(&s, stage.tmp, &d) || out_trace_write(&s, stage.tmp, &d) ||
-               out_plots_write(&s, stage.tmp, m.slo.latency_p95, a->quiet, &plotted, &d) ||
-               (s.nsvcs <= GRAPH_AUTO_MAX && out_render(stage.tmp, NULL, 0, &d)) ||
-               out_stage_commit(&stage, &d)) {
-        /* Name the folder the user asked for, not the staging one. */
-        size_t tl = stage.tmp ? strlen(stage.tmp) : 0;
-        if (tl && strncmp(d.file, stage.tmp, tl) == 0) {
-            char rest[sizeof d.file];
-            snprintf(rest, sizeof rest, "%s", d.file + tl);
-            snprintf(d.file, sizeof d.file, "%s%s", outdir, rest);
-        }
-        cli_print_diag(&d);
-        out_stage_abort(&stage);
-        rc = EXIT_RUNFAIL;
-    } else if (verbose) {
-        printf("%s, seed %llu: %llu requests completed in %.1f s simulated (%.2f s wall, "
-               "%llu events)%s\n",
-               m.source, (unsigned long long)seed, (unsigned long long)s.completed,
-               s.measured_seconds, wall, (unsigned long long)s.events,
-               cli_stop_signal ? ", interrupted" : "");
-        if (s.failed)
-            printf("dropped  %llu requests refused at a full queue (maxqueue)\n",
-                   (unsigned long long)s.failed);
-        if (s.completed)
-            printf("latency  mean %.3f ms  p50 %.3f ms  p95 %.3f ms  p99 %.3f ms\n",
-                   s.lat_mean * 1e3, s.lat_p50 * 1e3, s.lat_p95 * 1e3, s.lat_p99 * 1e3);
-        else
-            printf("latency  no measured request completed (overloaded, or warm-up too long?)\n");
-        printf("%-16s %10s %10s %10s %10s %6s %9s\n", "service", "cpu ms", "wait ms", "call ms",
-               "visits", "util", "inst-s");
-        for (size_t i = 0; i < s.nsvcs; i++)
-            printf("%-16s %10.3f %10.3f %10.3f %10llu %6.2f %9.0f\n", s.svcs[i].name,
-                   s.svcs[i].cpu * 1e3, s.svcs[i].local_wait * 1e3, s.svcs[i].call_time * 1e3,
-                   (unsigned long long)s.svcs[i].visits, s.svcs[i].utilization,
-                   s.svcs[i].instance_seconds);
-        printf("wrote %s/summary.json, and services.csv, requests.csv, trace.json there\n", outdir);
-        if (s.nsvcs <= GRAPH_AUTO_MAX)
-            printf("graph: %s/graph.svg (and .png, .dot): services coloured by severity, the "
-                   "trace's bottleneck in red\n",
-                   outdir);
-        else
-            printf("graph: not drawn for %zu services (layout takes minutes); uksim render %s "
-                   "draws it\n",
-                   s.nsvcs, outdir);
-        printf("plots: %s/plots/*.gp%s\n", outdir,
-               plotted ? " rendered to PNG and SVG"
-                       : " (gnuplot is not installed: scripts and data kept; run gnuplot on "
-                         "them there)");
-    }
-    free(path.p);
+    rc = outdir ? cli_write_run(&s, &m, &stage, a->no_timing ? -1.0 : wall, a->quiet, &plotted)
+                : EXIT_DONE;
+    if (rc == EXIT_DONE && outdir && verbose)
+        cli_report_run(&s, &m, wall, outdir, plotted);
     if (col)
         fill_column(col, &s, m.run.warmup);
     run_summary_fini(&s);

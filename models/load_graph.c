@@ -333,3 +333,33 @@ int ld_class_handlers(struct loader *L)
     sim_strmap_fini(&classes);
     return err;
 }
+
+size_t mdl_service_ncalls(const struct mdl_service *def)
+{
+    size_t n = 0;
+    for (size_t h = 0; h <= def->nhandlers; h++) {
+        struct mdl_handler hd = handler_at(def, h);
+        for (size_t k = 0; k < hd.nsteps; k++)
+            if (hd.steps[k].kind == MDL_STEP_CALL)
+                n += hd.steps[k].ncallees;
+    }
+    return n;
+}
+
+size_t mdl_service_callees(const struct mdl_service *def, int *mark, int *out)
+{
+    size_t n = 0;
+    for (size_t h = 0; h <= def->nhandlers; h++) {
+        struct mdl_handler hd = handler_at(def, h);
+        for (size_t k = 0; k < hd.nsteps; k++) {
+            const struct mdl_step *st = &hd.steps[k];
+            for (size_t c = 0; st->kind == MDL_STEP_CALL && c < st->ncallees; c++) {
+                if (mark[st->callees[c]] < 0) {
+                    mark[st->callees[c]] = (int)n;
+                    out[n++] = st->callees[c];
+                }
+            }
+        }
+    }
+    return n;
+}

@@ -241,6 +241,15 @@ int mdl_load_string(struct mdl_model *m, const char *text, const char *name,
                     const char *const *overrides, size_t noverrides, struct sim_diag *d);
 void mdl_model_fini(struct mdl_model *m);
 
+/* Calls written in def's handlers (an upper bound on its callees). */
+size_t mdl_service_ncalls(const struct mdl_service *def);
+/* Numbers the services def calls 0, 1, ... in the order its handlers first
+ * call them (default handler, then class handlers): out[k] is the service
+ * index of callee k (out has mdl_service_ncalls() entries). mark is scratch
+ * of nservices entries, all -1; the callees' entries are left holding
+ * their numbers. Returns the number of callees. */
+size_t mdl_service_callees(const struct mdl_service *def, int *mark, int *out);
+
 /* Index of the service called name, or -1. */
 int mdl_service_find(const struct mdl_model *m, const char *name);
 

@@ -42,28 +42,9 @@ static int cmp_int(const void *a, const void *b)
  * nsvcs entries, all -1, and is left so. Memory is linear in the calls. */
 static void number_callees(struct svc_service *s, int *mark)
 {
-    size_t n = 0;
-    for (size_t h = 0; h <= s->def->nhandlers; h++) {
-        struct mdl_handler hd =
-            h == 0 ? (struct mdl_handler){s->def->steps, s->def->nsteps} : s->def->handlers[h - 1];
-        for (size_t k = 0; k < hd.nsteps; k++)
-            if (hd.steps[k].kind == MDL_STEP_CALL)
-                n += hd.steps[k].ncallees;
-    }
-    s->callee_global = xmalloc((n ? n : 1) * sizeof *s->callee_global);
-    for (size_t h = 0; h <= s->def->nhandlers; h++) {
-        struct mdl_handler hd =
-            h == 0 ? (struct mdl_handler){s->def->steps, s->def->nsteps} : s->def->handlers[h - 1];
-        for (size_t k = 0; k < hd.nsteps; k++) {
-            const struct mdl_step *st = &hd.steps[k];
-            for (size_t c = 0; st->kind == MDL_STEP_CALL && c < st->ncallees; c++) {
-                if (mark[st->callees[c]] < 0) {
-                    mark[st->callees[c]] = s->ncallees;
-                    s->callee_global[s->ncallees++] = st->callees[c];
-                }
-            }
-        }
-    }
+    s->callee_global = xmalloc((mdl_service_ncalls(s->def) ? mdl_service_ncalls(s->def) : 1) *
+                               sizeof *s->callee_global);
+    s->ncallees = (int)mdl_service_callees(s->def, mark, s->callee_global);
     size_t nc = (size_t)s->ncallees;
     s->callee_sorted = xmalloc((nc ? nc : 1) * sizeof *s->callee_sorted);
     for (size_t i = 0; i < nc; i++)

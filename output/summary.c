@@ -42,6 +42,14 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
     json_object_set_new(root, "model", json_string(s->model));
     if (s->model_digest)
         json_object_set_new(root, "model_digest", json_string(s->model_digest));
+    json_object_set_new(root, "source", json_string(s->source ? s->source : "simulated"));
+    if (s->source && s->compute_mode) {
+        json_t *tb = json_object();
+        json_object_set_new(tb, "compute", json_string(s->compute_mode));
+        json_object_set_new(tb, "compute_error_mean", num(s->compute_err_mean));
+        json_object_set_new(tb, "compute_error_max", num(s->compute_err_max));
+        json_object_set_new(root, "testbed", tb);
+    }
     json_object_set_new(root, "seed", json_integer((json_int_t)s->seed));
     json_object_set_new(root, "stop_reason", json_string(s->stop_reason));
     json_object_set_new(root, "sim_seconds", num(s->sim_seconds));

@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential autoconf automake libtool pkg-config \
-libgsl-dev libconfig-dev libcmocka-dev libgraphviz-dev libjansson-dev libyaml-dev libhttp-parser-dev \
+libgsl-dev libconfig-dev libcmocka-dev libgraphviz-dev libjansson-dev libyaml-dev libhttp-parser-dev libuv1-dev \
 libxml2-utils jq python3 python3-pil procps gnuplot-nox clang chromium \
 parallel slurm-wlm munge"
 
