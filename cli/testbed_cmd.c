@@ -7,6 +7,7 @@
 #include "models/run.h"
 #include "output/files.h"
 #include "sim/xalloc.h"
+#include "testbed/calibrate.h"
 #include "testbed/driver.h"
 
 #include <limits.h>
@@ -184,12 +185,66 @@ static int testbed_run(int argc, char **argv)
         if (rc == EXIT_DONE && !a.quiet)
             cli_report_run(&s, &m, wall, a.outdir, plotted);
         if (rc == EXIT_DONE && cli_stop_signal)
-            rc = EXIT_RUNFAIL;
+            rc = 128 + cli_stop_signal; /* as uksim run */
     }
     run_summary_fini(&s);
     mdl_model_fini(&m);
 out:
     free(a.sets);
+    return rc;
+}
+
+static int testbed_calibrate(int argc, char **argv)
+{
+    const char *out = NULL;
+    bool quiet = false;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(testbed_help, stdout);
+            return EXIT_DONE;
+        }
+        if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
+            quiet = true;
+        else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc)
+            out = argv[++i];
+        else
+            return cli_usage_error("testbed", "calibrate: unexpected argument %s", argv[i]);
+    }
+    char svc[PATH_MAX];
+    if (find_svc(svc, sizeof svc) < 0) {
+        fprintf(stderr, "uksim testbed: cannot find uksim-svc beside uksim (set UKSIM_SVC to "
+                        "its path)\n");
+        return EXIT_RUNFAIL;
+    }
+    const char *tmp = getenv("TMPDIR");
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/uksim-calibrate-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "uksim testbed: cannot make a temporary directory in %s\n",
+                tmp && *tmp ? tmp : "/tmp");
+        return EXIT_RUNFAIL;
+    }
+    if (!quiet)
+        fprintf(stderr, "testbed calibrate: measuring (about 15 s)...\n");
+    cli_catch_stop_signals();
+    struct tb_calibration c;
+    struct sim_diag d = {0};
+    int err = tb_calibrate(svc, dir, &c, &d);
+    out_remove_tree(dir);
+    if (err) {
+        cli_print_diag(&d);
+        return EXIT_RUNFAIL;
+    }
+    char *text = tb_calibration_text(&c);
+    int rc = EXIT_DONE;
+    if (out_write_atomic(out ? out : "-", text, &d) || (!out && out_stdout_check(&d))) {
+        cli_print_diag(&d);
+        rc = EXIT_RUNFAIL;
+    } else if (out && !quiet) {
+        printf("wrote %s: host_latency %.1f us, stack_cost %.2f us per message\n", out,
+               c.host_latency * 1e6, c.stack_cost * 1e6);
+    }
+    free(text);
     return rc;
 }
 
@@ -202,5 +257,7 @@ int cli_testbed(int argc, char **argv)
     }
     if (!strcmp(argv[1], "run"))
         return testbed_run(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "calibrate"))
+        return testbed_calibrate(argc - 2, argv + 2);
     return cli_usage_error("testbed", "unknown subcommand \"%s\" (run or calibrate)", argv[1]);
 }

@@ -11,9 +11,9 @@
 
 int ld_network(struct loader *L, const config_setting_t *root)
 {
-    static const char *const keys[] = {"latency",         "bandwidth",    "queueing",
-                                       "zones",           "zone_latency", "stack_cost",
-                                       "stack_byte_cost", "stack_batch",  NULL};
+    static const char *const keys[] = {
+        "latency",    "bandwidth",       "queueing",    "zones",        "zone_latency",
+        "stack_cost", "stack_byte_cost", "stack_batch", "host_latency", NULL};
     struct mdl_network *n = &L->m->net;
     sim_dist_init_const(&n->latency, 0.0);
     n->stack_cost = MDL_STACK_COST_DEFAULT;
@@ -26,8 +26,12 @@ int ld_network(struct loader *L, const config_setting_t *root)
     if ((err = ld_check_keys(L, g, "network", keys)))
         return err;
     if ((err = ld_duration(L, g, "stack_cost", &n->stack_cost)) ||
-        (err = ld_duration(L, g, "stack_byte_cost", &n->stack_byte_cost)))
+        (err = ld_duration(L, g, "stack_byte_cost", &n->stack_byte_cost)) ||
+        (err = ld_duration(L, g, "host_latency", &n->host_latency)))
         return err;
+    if (n->host_latency > 1.0)
+        return ld_fail(L, config_setting_get_member(g, "host_latency"),
+                       "host_latency = %g s per message is beyond 1 s", n->host_latency);
     long long batch = n->stack_batch;
     if ((err = ld_int(L, g, "stack_batch", 0, 1000000, &batch)))
         return err;

@@ -143,6 +143,8 @@ struct mdl_network {
     double stack_cost;      /* per message received or sent */
     double stack_byte_cost; /* per byte of it */
     uint32_t stack_batch;   /* messages read per poll of the loop; 0: all */
+    double host_latency;    /* s added to every message by the hosts' kernels
+                               (loopback on the testbed: testbed calibrate) */
 };
 
 /* Default tracing costs, fitted to the dissertation's throughput overhead

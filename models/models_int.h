@@ -206,6 +206,7 @@ struct svc_world {
     int64_t request_ns;   /* CPU once per request, at its first burst */
     /* Network stack on an Lwt instance's CPU (network.stack_cost): */
     int64_t stack_msg_ns;    /* per message received or sent */
+    int64_t host_latency_ns; /* network.host_latency */
     double stack_byte_ns;    /* per byte */
     struct visit stack_work; /* marks a CPU busy with the network stack */
     /* Client-side results. */

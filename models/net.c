@@ -2,7 +2,7 @@
 /* models/net.c: message delay = latency (a distribution; per zone pair when
  * the network has zones) + size / bandwidth. With queueing, messages leaving
  * an instance serialise first-come first-served on its egress link, so a
- * busy link adds waiting time. */
+ * busy link adds waiting time. network.host_latency adds to every message. */
 #include "models/models_int.h"
 
 #include "sim/units.h"
@@ -18,7 +18,7 @@ int64_t net_delay_ns(struct svc_world *w, int from, int to, double bytes, struct
     const struct mdl_network *n = &w->model->net;
     const struct sim_dist *lat =
         n->nzones ? &n->zone_latency[(size_t)from * n->nzones + (size_t)to] : &n->latency;
-    int64_t d = draw(w, lat, w->rng_net);
+    int64_t d = draw(w, lat, w->rng_net) + w->host_latency_ns;
     if (!(n->bandwidth > 0) || !(bytes > 0))
         return d;
     int64_t ser =

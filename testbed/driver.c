@@ -188,47 +188,68 @@ static int spawn(struct tb_driver *dr, struct proc *p)
     return 0;
 }
 
-/* Waits up to ms for p to exit; true if it has (and is reaped). */
-static bool reaped(struct proc *p, int ms)
+/* Reaps p if it has exited; true if it is gone. */
+static bool reap(struct proc *p)
+{
+    int st;
+    if (!p->pid)
+        return true;
+    pid_t r = waitpid(p->pid, &st, WNOHANG);
+    if (r == p->pid || (r < 0 && errno == ECHILD)) {
+        p->pid = 0;
+        return true;
+    }
+    return false;
+}
+
+/* Waits up to ms for every process to exit; true if all have. */
+static bool reap_all(struct tb_driver *dr, int ms)
 {
     uint64_t end = tb_now() + (uint64_t)ms * 1000000u;
     for (;;) {
-        int st;
-        pid_t r = waitpid(p->pid, &st, WNOHANG);
-        if (r == p->pid || (r < 0 && errno == ECHILD)) {
-            p->pid = 0;
+        bool all = true;
+        for (size_t i = 0; i < dr->nprocs; i++)
+            all &= reap(&dr->procs[i]);
+        if (all)
             return true;
-        }
         if (tb_now() >= end)
             return false;
         usleep(5000);
     }
 }
 
-/* Stops every process started, by PID. Returns how many had to be killed. */
+/* Stops every process started, by PID: closing its input, then SIGTERM,
+ * then SIGKILL, each step for all at once. Returns how many were killed. */
 static int stop_all(struct tb_driver *dr)
 {
-    int killed = 0;
     for (size_t i = 0; i < dr->nprocs; i++) {
         struct proc *p = &dr->procs[i];
         if (p->in_fd >= 0)
             close(p->in_fd); /* the instance exits when its input closes */
         p->in_fd = -1;
     }
-    for (size_t i = 0; i < dr->nprocs; i++) {
-        struct proc *p = &dr->procs[i];
-        if (p->pid && !reaped(p, STOP_MS)) {
-            kill(p->pid, SIGTERM);
-            if (!reaped(p, STOP_MS)) {
+    int killed = 0;
+    if (!reap_all(dr, STOP_MS)) {
+        for (size_t i = 0; i < dr->nprocs; i++)
+            if (dr->procs[i].pid)
+                kill(dr->procs[i].pid, SIGTERM);
+        if (!reap_all(dr, STOP_MS)) {
+            for (size_t i = 0; i < dr->nprocs; i++) {
+                struct proc *p = &dr->procs[i];
+                if (!p->pid)
+                    continue;
                 fprintf(stderr,
                         "uksim testbed: instance %d of service \"%s\" (pid %ld) did not stop; "
                         "killed\n",
                         p->k, dr->m->services[p->svc].name, (long)p->pid);
                 kill(p->pid, SIGKILL);
-                reaped(p, STOP_MS);
                 killed++;
             }
+            reap_all(dr, STOP_MS);
         }
+    }
+    for (size_t i = 0; i < dr->nprocs; i++) {
+        struct proc *p = &dr->procs[i];
         if (p->out_fd >= 0)
             close(p->out_fd);
         p->out_fd = -1;
@@ -245,11 +266,15 @@ static int fail(struct tb_driver *dr, const struct proc *p, const char *what)
     return dr->err;
 }
 
-/* Why p is not running, or NULL. */
-static const char *exited(struct proc *p, char *buf, size_t size)
+/* Why p is not running (waiting up to ms for it to end), or NULL. */
+static const char *exited_within(struct proc *p, char *buf, size_t size, int ms)
 {
     int st;
-    if (!p->pid || waitpid(p->pid, &st, WNOHANG) != p->pid)
+    uint64_t end = tb_now() + (uint64_t)ms * 1000000u;
+    pid_t r;
+    while (p->pid && (r = waitpid(p->pid, &st, WNOHANG)) == 0 && tb_now() < end)
+        usleep(2000);
+    if (!p->pid || r != p->pid)
         return NULL;
     p->pid = 0;
     if (WIFSIGNALED(st))
@@ -257,6 +282,11 @@ static const char *exited(struct proc *p, char *buf, size_t size)
     else
         snprintf(buf, size, "exited with status %d", WEXITSTATUS(st));
     return buf;
+}
+
+static const char *exited(struct proc *p, char *buf, size_t size)
+{
+    return exited_within(p, buf, size, 0);
 }
 
 static int start_all(struct tb_driver *dr)
@@ -271,7 +301,8 @@ static int start_all(struct tb_driver *dr)
         int port = 0;
         if (read_line(p->out_fd, line, sizeof line, START_MS) <= 0 ||
             sscanf(line, "port %d", &port) != 1 || port <= 0)
-            return fail(dr, p, exited(p, why, sizeof why) ? why : "did not report its port");
+            return fail(dr, p,
+                        exited_within(p, why, sizeof why, 1000) ? why : "did not report its port");
         p->port = port;
         dr->ports[p->svc][p->k] = port;
     }
@@ -301,7 +332,8 @@ static int start_all(struct tb_driver *dr)
     for (size_t i = 0; i < dr->nprocs && !dr->err; i++) {
         struct proc *p = &dr->procs[i];
         if (read_line(p->out_fd, line, sizeof line, START_MS) <= 0 || strcmp(line, "ready"))
-            return fail(dr, p, exited(p, why, sizeof why) ? why : "did not become ready");
+            return fail(dr, p,
+                        exited_within(p, why, sizeof why, 1000) ? why : "did not become ready");
     }
     if (!dr->err && tb_now() + 10000000u > dr->t0) /* slow start: move the origin */
         return fail(dr, &dr->procs[0], "and the others took too long to start");

@@ -4,8 +4,8 @@
 # uksim-svc: one instance on a libuv loop, traced by the tracing core.
 noinst_LTLIBRARIES += libtestbed.la
 libtestbed_la_SOURCES = %reldir%/http.c %reldir%/http.h %reldir%/stats.c %reldir%/stats.h \
-	%reldir%/clock.h %reldir%/loadgen.c %reldir%/loadgen.h %reldir%/measure.c %reldir%/measure.h \
-	%reldir%/driver.c %reldir%/driver.h
+	%reldir%/clock.h %reldir%/compute.c %reldir%/compute.h %reldir%/loadgen.c %reldir%/loadgen.h %reldir%/measure.c %reldir%/measure.h \
+	%reldir%/driver.c %reldir%/driver.h %reldir%/calibrate.c %reldir%/calibrate.h
 libtestbed_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tracecore
 libtestbed_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBUV_CFLAGS) $(GSL_CFLAGS)
 libtestbed_la_LIBADD = $(HTTP_PARSER_LIBS) $(JANSSON_LIBS) $(LIBUV_LIBS)

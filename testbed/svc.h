@@ -24,6 +24,7 @@
 #include "models/model.h"
 #include "models/step.h"
 #include "testbed/clock.h"
+#include "testbed/compute.h"
 #include "testbed/http.h"
 #include "testbed/stats.h"
 #include "testbed/wire.h"
@@ -33,11 +34,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
-
-enum tb_compute { TB_HOLD, TB_SPIN };
-
-/* Spin the last part of a hold this long: sleeping is not that precise. */
-#define TB_HOLD_SPIN_NS 50000
 
 struct tb_svc;
 struct tb_visit;

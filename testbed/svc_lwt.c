@@ -25,22 +25,13 @@
 
 /* ---- Compute ---- */
 
-/* Occupies the thread from `from` until from + ns; returns the deadline
- * (the next slice starts there, so that slices do not drift). */
+/* Spends a compute slice, recording how late it ended. */
 static uint64_t spend(struct tb_svc *s, uint64_t from, int64_t ns)
 {
-    uint64_t deadline = from + (uint64_t)(ns > 0 ? ns : 0);
-    uint64_t now = tb_now();
-    if (s->compute == TB_HOLD && deadline > now + TB_HOLD_SPIN_NS) {
-        uint64_t wake = deadline - TB_HOLD_SPIN_NS;
-        struct timespec ts = {(time_t)(wake / 1000000000u), (long)(wake % 1000000000u)};
-        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-            ;
-    }
-    while ((now = tb_now()) < deadline)
-        ;
+    uint64_t late;
+    uint64_t deadline = tb_compute(s->compute, from, ns, &late);
     if (ns > 0)
-        wt_stat_add(&s->st.compute_err, now - deadline);
+        wt_stat_add(&s->st.compute_err, late);
     return deadline;
 }
 

@@ -212,5 +212,8 @@ int main(int argc, char **argv)
     fflush(stdout);
     uv_run(s.loop, UV_RUN_DEFAULT);
     tb_wire_stop(s.wire);
-    return 0;
+    /* The driver is done with this instance: the process ends here, and the
+     * kernel reclaims its sockets and memory. */
+    fflush(stdout);
+    _exit(0);
 }

@@ -58,8 +58,8 @@ tests_test_tracecore_data_SOURCES = %reldir%/test_tracecore_data.c %reldir%/trac
 tests_test_tracecore_data_CPPFLAGS = -I$(srcdir)/tracecore
 tests_test_tracecore_data_CFLAGS = -std=c99 $(WARN_CFLAGS) $(WERROR_CFLAGS) $(SAN_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_tracecore_data_LDADD = libwtrace.la $(CMOCKA_LIBS) -lm
-TESTS += tests/test_tracecore tests/test_tracecore_data tests/tracecore-alone.test tests/sweep.test tests/reliability.test tests/examples.test tests/report.test tests/hpa-replay.test tests/hpa-sim.test tests/plugin.test tests/blame.test
-EXTRA_DIST += tests/tracecore-alone.test tests/sweep.test tests/reliability.test tests/examples.test tests/report.test tests/lsan.supp examples tests/hpa-replay.test tests/hpa-sim.test tests/plugin.test tests/blame.test tests/hpa
+TESTS += tests/test_tracecore tests/test_tracecore_data tests/tracecore-alone.test tests/sweep.test tests/reliability.test tests/examples.test tests/report.test tests/hpa-replay.test tests/hpa-sim.test tests/plugin.test tests/blame.test tests/testbed.test
+EXTRA_DIST += tests/tracecore-alone.test tests/sweep.test tests/reliability.test tests/examples.test tests/report.test tests/lsan.supp examples tests/hpa-replay.test tests/hpa-sim.test tests/plugin.test tests/blame.test tests/hpa tests/testbed.test
 
 # The cluster recipes on real engines (GNU parallel; a one-node Slurm with
 # munge, as root): not part of make check, run by .ci/run.
