@@ -61,14 +61,16 @@ static int find_svc(char *out, size_t size)
     if (!slash)
         return -1;
     *slash = 0;
-    snprintf(out, size, "%s/uksim-svc", self);
+    if (snprintf(out, size, "%s/uksim-svc", self) >= (int)size)
+        return -1;
     if (access(out, X_OK) == 0)
         return 0;
     /* A libtool build keeps the real binaries in .libs. */
     size_t l = strlen(self);
     if (l >= 6 && !strcmp(self + l - 6, "/.libs")) {
         self[l - 6] = 0;
-        snprintf(out, size, "%s/uksim-svc", self);
+        if (snprintf(out, size, "%s/uksim-svc", self) >= (int)size)
+            return -1;
         return access(out, X_OK);
     }
     return -1;

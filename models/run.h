@@ -121,11 +121,13 @@ struct run_summary {
     double step_to_scale_out, step_to_slo_recovery;
     struct sim_diag error; /* why the run failed (run_model() < 0) */
     /* Where the figures come from: NULL for the simulator, "measured" for
-     * the testbed (testbed/driver.h), with its compute mode and the timing
-     * error of its compute steps (mean and largest overshoot, s). */
+     * the testbed (testbed/driver.h), with its compute mode, the timing
+     * error of its compute steps and of its delay line (mean and largest
+     * lateness, s). */
     const char *source;
     const char *compute_mode;
     double compute_err_mean, compute_err_max;
+    double wire_late_mean, wire_late_max;
     int entry;             /* entry service of the first request class */
     int *entries;          /* the request classes' entry services, each once */
     size_t nentries;

@@ -386,7 +386,10 @@ static json_t *fetch_stats(struct tb_driver *dr, struct proc *p)
     }
     const char *body = b.p ? strstr(b.p, "\r\n\r\n") : NULL;
     if (!body || strncmp(b.p, "HTTP/1.1 200", 12)) {
-        fail(dr, p, "did not answer the statistics request (hung?)");
+        char what[160];
+        if (b.p)
+            snprintf(what, sizeof what, "answered the statistics request with \"%.40s\"", b.p);
+        fail(dr, p, b.p ? what : "did not answer the statistics request (hung?)");
         goto out;
     }
     json_error_t je;

@@ -23,3 +23,10 @@ tests_test_http_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tracecore
 tests_test_http_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_http_LDADD = libtestbed.la libuksim.la $(CMOCKA_LIBS)
 TESTS += tests/test_http
+
+check_PROGRAMS += tests/test_tbstats
+tests_test_tbstats_SOURCES = tests/test_tbstats.c
+tests_test_tbstats_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tracecore
+tests_test_tbstats_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
+tests_test_tbstats_LDADD = libtestbed.la libuksim.la $(CMOCKA_LIBS) $(JANSSON_LIBS)
+TESTS += tests/test_tbstats

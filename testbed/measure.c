@@ -238,15 +238,19 @@ void tb_summarise(const struct mdl_model *m, uint64_t seed, struct tb_stats *svc
         out->lat_p95 = q_or_nan(&lr->lat, 0.95);
         out->lat_p99 = q_or_nan(&lr->lat, 0.99);
     }
-    struct wt_stat err;
+    struct wt_stat err, late;
     wt_stat_init(&err);
+    wt_stat_init(&late);
     int **glob = xcalloc(m->nservices, sizeof *glob);
     for (size_t i = 0; i < m->nservices; i++) {
         callees(m, (int)i, &glob[i]);
         wt_stat_merge(&err, &svc_st[i].compute_err);
+        wt_stat_merge(&late, &svc_st[i].wire_late);
     }
     out->compute_err_mean = err.n ? wt_stat_mean(&err) * 1e-9 : NAN;
     out->compute_err_max = err.n ? (double)err.max * 1e-9 : NAN;
+    out->wire_late_mean = late.n ? wt_stat_mean(&late) * 1e-9 : NAN;
+    out->wire_late_max = late.n ? (double)late.max * 1e-9 : NAN;
     services(m, svc_st, ninst, measured, glob, out);
     windows(m, svc_st, ninst, lr, ran, glob, out);
     for (size_t i = 0; i < m->nservices; i++)

@@ -27,6 +27,7 @@ void tb_stats_init(struct tb_stats *s, uint64_t t0_ns, uint64_t warmup_ns, uint6
     win_init(&s->run, t0_ns + warmup_ns, UINT64_MAX, ncallees);
     s->edges = ncallees ? xcalloc(ncallees, sizeof *s->edges) : NULL;
     wt_stat_init(&s->compute_err);
+    wt_stat_init(&s->wire_late);
 }
 
 void tb_stats_fini(struct tb_stats *s)
@@ -172,12 +173,13 @@ json_t *tb_stats_to_json(const struct tb_stats *s)
         json_array_append_new(es, json_pack("[III]", (json_int_t)s->edges[i].calls,
                                             (json_int_t)s->edges[i].net_ns,
                                             (json_int_t)s->edges[i].remote_ns));
-    return json_pack("{s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "ncallees",
+    return json_pack("{s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "ncallees",
                      (json_int_t)s->ncallees, "windows", ws, "run", win_json(&s->run), "visits",
                      (json_int_t)s->visits, "traced", (json_int_t)s->traced, "dropped",
                      (json_int_t)s->dropped, "cpu_ns", (json_int_t)s->cpu_ns, "wait_ns",
                      (json_int_t)s->wait_ns, "call_ns", (json_int_t)s->call_ns, "nic_ns",
-                     (json_int_t)s->nic_ns, "edges", es, "compute_err", stat_json(&s->compute_err));
+                     (json_int_t)s->nic_ns, "edges", es, "compute_err", stat_json(&s->compute_err),
+                     "wire_late", stat_json(&s->wire_late));
 }
 
 /* Reading back: every number must be a non-negative integer. */
@@ -327,5 +329,6 @@ int tb_stats_merge_json(struct tb_stats *s, const json_t *j, char *err, size_t e
         s->edges[i].remote_ns += num(&r, json_array_get(e, 2), "edge remote wait");
     }
     stat_read(&r, json_object_get(j, "compute_err"), "compute_err", &s->compute_err);
+    stat_read(&r, json_object_get(j, "wire_late"), "wire_late", &s->wire_late);
     return r.bad ? -1 : 0;
 }

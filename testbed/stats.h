@@ -43,8 +43,9 @@ struct tb_stats {
     uint64_t visits, traced, dropped;
     uint64_t cpu_ns, wait_ns, call_ns, nic_ns; /* sums; nic over all visits */
     struct tb_edge *edges;                     /* ncallees */
-    /* Timing error of compute (deadline overshoot), ns: */
-    struct wt_stat compute_err;
+    /* Timing error of compute (deadline overshoot) and of the delay line
+     * (writes behind their due time), ns: */
+    struct wt_stat compute_err, wire_late;
 };
 
 void tb_stats_init(struct tb_stats *s, uint64_t t0_ns, uint64_t warmup_ns, uint64_t window_ns,

@@ -114,6 +114,7 @@ struct tb_svc {
     struct step_cfg cfg;
     struct tb_visit *yq_head, *yq_tail;
     uint32_t outstanding; /* visits held */
+    uint64_t debt_ns;     /* compute time held beyond deadlines, to pay back */
     /* Tracing: */
     struct wt_service wt;
     struct wt_callee_est *est;

@@ -25,14 +25,23 @@
 
 /* ---- Compute ---- */
 
-/* Spends a compute slice, recording how late it ended. */
+/* Spends a compute slice. A hold (or spin) ends a little after its
+ * deadline; the lateness is paid back from the instance's next slices, so
+ * that over a run the CPU is held for the demand drawn, not for the demand
+ * plus the timer's error (at utilization 0.9, 4% more service time would
+ * double the queueing). Records the raw lateness. Returns the time it
+ * ended, where the next slice of the same burst starts. */
 static uint64_t spend(struct tb_svc *s, uint64_t from, int64_t ns)
 {
+    if (ns <= 0)
+        return from;
+    int64_t pay = s->debt_ns < (uint64_t)ns ? (int64_t)s->debt_ns : ns;
+    s->debt_ns -= (uint64_t)pay;
     uint64_t late;
-    uint64_t deadline = tb_compute(s->compute, from, ns, &late);
-    if (ns > 0)
-        wt_stat_add(&s->st.compute_err, late);
-    return deadline;
+    uint64_t deadline = tb_compute(s->compute, from, ns - pay, &late);
+    s->debt_ns += late;
+    wt_stat_add(&s->st.compute_err, late);
+    return deadline + late;
 }
 
 static void draw_step(struct tb_svc *s, struct tb_visit *v, const struct mdl_step *st)
@@ -291,6 +300,9 @@ static void control(struct tb_svc *s, struct tb_conn *c, const struct tb_http_ms
     int status = 404;
     char *body = NULL;
     if (strcmp(msg->path, "/_uksim/stats") == 0) {
+        uint64_t n, sum, max;
+        tb_wire_late(s->wire, &n, &sum, &max);
+        s->st.wire_late = (struct wt_stat){n, 0, max, sum};
         json_t *j = tb_stats_to_json(&s->st);
         json_object_set_new(j, "service", json_string(s->def->name));
         json_object_set_new(j, "instance", json_integer(s->index));

@@ -26,6 +26,9 @@ struct tb_wire *tb_wire_start(uv_loop_t *loop, void (*sent)(void *arg, void *tag
 /* Writes len bytes of data (taken over) to fd at due (CLOCK_MONOTONIC ns);
  * messages to one fd leave in due order, ties in send order. */
 void tb_wire_send(struct tb_wire *w, int fd, uint64_t due, char *data, size_t len, void *tag);
+/* Messages written so far, and their summed and largest delay behind their
+ * due time, ns (all 0 for a NULL wire). */
+void tb_wire_late(struct tb_wire *w, uint64_t *n, uint64_t *sum, uint64_t *max);
 void tb_wire_stop(struct tb_wire *w);
 
 #endif
