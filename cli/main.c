@@ -55,6 +55,11 @@ static const char usage_main[] =
     "  sweep SWEEP     run a parameter grid with replications in parallel\n"
     "  blame MODEL     plant a bottleneck at each service, and measure how often\n"
     "                  the trace's blame names the best place to add capacity\n"
+    "  testbed run MODEL -o DIR  run the model's services as real processes on\n"
+    "                  127.0.0.1 (HTTP/1.1, the tracing core) and measure them;\n"
+    "                  testbed calibrate measures this machine's costs per message\n"
+    "  compare A B     two runs' figures side by side (simulated or measured);\n"
+    "                  exit 1 when one differs beyond --tolerance\n"
     "  render DIR      draw a run's topology and bottleneck graphs (SVG, PNG, DOT)\n"
     "  report DIR      write DIR/report.html: table, graph, plots, settings\n"
     "  policy replay FILE  run recorded metrics through the Kubernetes HPA\n"
@@ -474,8 +479,9 @@ static int dispatch(int argc, char **argv)
                    "built against <uksim/policy.h>\n(doc/plugins.md).\n");
             return EXIT_DONE;
         }
-        static const char *const commands[] = {"run",    "check",  "gen",    "sweep", "render",
-                                               "report", "policy", "export", "blame"};
+        static const char *const commands[] = {"run",    "check",   "gen",    "sweep",
+                                               "render", "report",  "policy", "export",
+                                               "blame",  "testbed", "compare"};
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
             if (!strcmp(topic, commands[i])) {
                 char *args[] = {argv[0], (char *)topic, "--help", NULL};
@@ -483,7 +489,7 @@ static int dispatch(int argc, char **argv)
             }
         fprintf(stderr,
                 "uksim: no help on \"%s\"; topics: model, policies, run, check, gen, sweep, "
-                "render, report, policy, export, blame\n",
+                "render, report, policy, export, blame, testbed, compare\n",
                 topic);
         return EXIT_USAGE;
     }

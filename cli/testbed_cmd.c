@@ -168,6 +168,7 @@ static int testbed_run(int argc, char **argv)
         .compute = compute,
         .svc_bin = svc,
         .progress = !a.quiet && isatty(STDERR_FILENO),
+        .verbose = !a.quiet,
         .interrupt = &cli_stop_signal,
     };
     struct timespec t0, t1;

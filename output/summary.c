@@ -50,6 +50,7 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
         json_object_set_new(tb, "compute_error_max", num(s->compute_err_max));
         json_object_set_new(tb, "network_delay_late_mean", num(s->wire_late_mean));
         json_object_set_new(tb, "network_delay_late_max", num(s->wire_late_max));
+        json_object_set_new(tb, "loop_cost_per_message", num(s->loop_msg_cost));
         json_object_set_new(root, "testbed", tb);
     }
     json_object_set_new(root, "seed", json_integer((json_int_t)s->seed));

@@ -3,11 +3,13 @@
  * message as the testbed meets them, measured, and written as model keys
  * so that the simulator describes the same machine:
  * - network.host_latency: half the round trip of an empty request through
- *   an idle uksim-svc (loopback transit, wake-ups, the client's share)
- *   less the loop's own CPU time for it;
- * - network.stack_cost: the loop's CPU time per message (read, parse,
- *   tracing hooks, write), from the saturated throughput of that instance
- *   under 16 closed-loop clients: 1 / (2 X);
+ *   an idle uksim-svc beyond the model's latency (loopback transit,
+ *   wake-ups, the delay line, the client's share) less the loop's own CPU
+ *   time for it;
+ * - network.stack_cost: the loop's busy time per message outside handlers
+ *   (read, parse, tracing hooks, write, the delay line's hand-off), as the
+ *   instance measures it (wall time less libuv's idle time less handler
+ *   time) under 4 closed-loop clients thinking 1 ms;
  * - network.stack_batch = 0: the testbed's loop reads every readable
  *   connection at each poll.
  * Also reported, not set: HTTP head writing and parsing per message, and
@@ -20,8 +22,9 @@
 #include "sim/err.h"
 
 struct tb_calibration {
-    double rtt_idle, rtt_busy;  /* s: round trip, idle server and back to back */
-    double saturated;           /* requests/s at 16 clients */
+    double rtt_idle, rtt_busy;  /* s: round trip beyond the model's latency, idle
+                                   server and back to back */
+    double saturated;           /* requests/s at 16 clients (reported only) */
     double stack_cost;          /* s per message */
     double host_latency;        /* s per message */
     double http_ns;             /* ns to write and parse one message head */

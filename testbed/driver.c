@@ -472,6 +472,15 @@ int tb_run(const struct mdl_model *m, const struct tb_run_opts *o, struct run_su
     uv_loop_init(&dr.loop);
     prctl(PR_SET_TIMERSLACK, 1UL); /* the clients' sends on time */
     if (start_all(&dr) == 0) {
+        for (size_t c = 0; o->verbose && c < m->workload.nclasses; c++) {
+            int e = m->workload.classes[c].entry;
+            bool first = true;
+            for (size_t k = 0; k < c && first; k++)
+                first = m->workload.classes[k].entry != e;
+            for (int k = 0; first && k < dr.nports[e]; k++)
+                fprintf(stderr, "testbed: %s/%d on http://127.0.0.1:%d/\n", m->services[e].name, k,
+                        dr.ports[e][k]);
+        }
         dr.load = tb_load_new(&dr.loop, m, o->seed, dr.ports, dr.nports);
         tb_load_start(dr.load, dr.t0);
         uv_timer_init(&dr.loop, &dr.tick);

@@ -34,6 +34,7 @@ struct tb_run_opts {
     const char *compute;                    /* "hold" or "spin" */
     const char *svc_bin;                    /* the uksim-svc program */
     bool progress;                          /* a progress line on standard error */
+    bool verbose;                           /* the entry instances' ports there */
     const volatile sig_atomic_t *interrupt; /* set by a signal handler: stop */
 };
 

@@ -251,6 +251,15 @@ void tb_summarise(const struct mdl_model *m, uint64_t seed, struct tb_stats *svc
     out->compute_err_max = err.n ? (double)err.max * 1e-9 : NAN;
     out->wire_late_mean = late.n ? wt_stat_mean(&late) * 1e-9 : NAN;
     out->wire_late_max = late.n ? (double)late.max * 1e-9 : NAN;
+    uint64_t loop = 0, handlers = 0, msgs = 0;
+    for (size_t i = 0; i < m->nservices; i++) {
+        loop += svc_st[i].loop_busy_ns;
+        msgs += svc_st[i].messages;
+        for (size_t k = 0; k < svc_st[i].nwins; k++)
+            handlers += svc_st[i].wins[k].busy_ns;
+    }
+    out->loop_msg_cost =
+        msgs && loop > handlers ? (double)(loop - handlers) * 1e-9 / (double)msgs : NAN;
     services(m, svc_st, ninst, measured, glob, out);
     windows(m, svc_st, ninst, lr, ran, glob, out);
     for (size_t i = 0; i < m->nservices; i++)

@@ -173,13 +173,24 @@ json_t *tb_stats_to_json(const struct tb_stats *s)
         json_array_append_new(es, json_pack("[III]", (json_int_t)s->edges[i].calls,
                                             (json_int_t)s->edges[i].net_ns,
                                             (json_int_t)s->edges[i].remote_ns));
-    return json_pack("{s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "ncallees",
-                     (json_int_t)s->ncallees, "windows", ws, "run", win_json(&s->run), "visits",
-                     (json_int_t)s->visits, "traced", (json_int_t)s->traced, "dropped",
-                     (json_int_t)s->dropped, "cpu_ns", (json_int_t)s->cpu_ns, "wait_ns",
-                     (json_int_t)s->wait_ns, "call_ns", (json_int_t)s->call_ns, "nic_ns",
-                     (json_int_t)s->nic_ns, "edges", es, "compute_err", stat_json(&s->compute_err),
-                     "wire_late", stat_json(&s->wire_late));
+    json_t *j = json_object();
+    json_object_set_new(j, "ncallees", json_integer((json_int_t)s->ncallees));
+    json_object_set_new(j, "windows", ws);
+    json_object_set_new(j, "run", win_json(&s->run));
+    const struct {
+        const char *key;
+        uint64_t v;
+    } sums[] = {{"visits", s->visits},    {"traced", s->traced},
+                {"dropped", s->dropped},  {"cpu_ns", s->cpu_ns},
+                {"wait_ns", s->wait_ns},  {"call_ns", s->call_ns},
+                {"nic_ns", s->nic_ns},    {"loop_busy_ns", s->loop_busy_ns},
+                {"messages", s->messages}};
+    for (size_t i = 0; i < sizeof sums / sizeof *sums; i++)
+        json_object_set_new(j, sums[i].key, json_integer((json_int_t)sums[i].v));
+    json_object_set_new(j, "edges", es);
+    json_object_set_new(j, "compute_err", stat_json(&s->compute_err));
+    json_object_set_new(j, "wire_late", stat_json(&s->wire_late));
+    return j;
 }
 
 /* Reading back: every number must be a non-negative integer. */
@@ -330,5 +341,7 @@ int tb_stats_merge_json(struct tb_stats *s, const json_t *j, char *err, size_t e
     }
     stat_read(&r, json_object_get(j, "compute_err"), "compute_err", &s->compute_err);
     stat_read(&r, json_object_get(j, "wire_late"), "wire_late", &s->wire_late);
+    s->loop_busy_ns += field(&r, j, "loop_busy_ns");
+    s->messages += field(&r, j, "messages");
     return r.bad ? -1 : 0;
 }

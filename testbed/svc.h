@@ -127,6 +127,7 @@ struct tb_svc {
     struct tb_wire *wire;
     uint64_t link_free;
     struct tb_stats st;
+    uint64_t loop_start, idle_start; /* when the loop started, its idle time then */
     bool stopping;
 };
 

@@ -303,6 +303,9 @@ static void control(struct tb_svc *s, struct tb_conn *c, const struct tb_http_ms
         uint64_t n, sum, max;
         tb_wire_late(s->wire, &n, &sum, &max);
         s->st.wire_late = (struct wt_stat){n, 0, max, sum};
+        uint64_t idle = uv_metrics_idle_time(s->loop) - s->idle_start;
+        uint64_t up = tb_now() - s->loop_start;
+        s->st.loop_busy_ns = up > idle ? up - idle : 0;
         json_t *j = tb_stats_to_json(&s->st);
         json_object_set_new(j, "service", json_string(s->def->name));
         json_object_set_new(j, "instance", json_integer(s->index));
@@ -327,6 +330,7 @@ void tb_lwt_request(struct tb_svc *s, struct tb_conn *c, const struct tb_http_ms
         control(s, c, msg);
         return;
     }
+    s->st.messages += 2; /* the request and its reply */
     struct tb_visit *v = xcalloc(1, sizeof *v);
     unsigned cls = 0;
     char mw = 0;
@@ -381,6 +385,7 @@ void tb_lwt_reply(struct tb_svc *s, struct tb_conn *c, const struct tb_http_msg 
     }
     struct tb_callee *ce = &s->callees[c->callee];
     ce->outstanding[c->inst]--;
+    s->st.messages += 2; /* the call and its reply */
     call->v->nic_ns += c->last_read - c->last_nic;
     uint64_t seen = s->m->tracing.packet_timestamps ? c->last_nic : c->last_read;
     if (msg->keep_alive)

@@ -45,10 +45,18 @@ static void die(const char *fmt, const char *a)
     exit(2);
 }
 
+/* Instance 0 draws from the simulator's stream of its service ("svc/NAME/
+ * WHAT"), so that a service of one instance sees the simulator's demands,
+ * branches and sizes in the same order (common random numbers: the
+ * simulator and the testbed then differ by what they do, not by their
+ * draws); other instances have streams of their own. */
 static gsl_rng *stream(const struct tb_svc *s, uint64_t seed, const char *what)
 {
     struct sim_buf name = {0};
-    sim_buf_printf(&name, "testbed/%s/%d/%s", s->def->name, s->index, what);
+    if (s->index == 0)
+        sim_buf_printf(&name, "svc/%s/%s", s->def->name, what);
+    else
+        sim_buf_printf(&name, "testbed/%s/%d/%s", s->def->name, s->index, what);
     gsl_rng *r = sim_rng_create(seed, name.p);
     free(name.p);
     return r;
@@ -179,6 +187,7 @@ int main(int argc, char **argv)
     s.index = (int)index;
     setup(&s, seed);
     s.loop = uv_default_loop();
+    uv_loop_configure(s.loop, UV_METRICS_IDLE_TIME);
     char err[256];
     int port = tb_net_listen(&s, err, sizeof err);
     if (port < 0)
@@ -210,6 +219,8 @@ int main(int argc, char **argv)
     uv_poll_start(&in, UV_READABLE, stdin_cb);
     printf("ready\n");
     fflush(stdout);
+    s.loop_start = tb_now();
+    s.idle_start = uv_metrics_idle_time(s.loop);
     uv_run(s.loop, UV_RUN_DEFAULT);
     tb_wire_stop(s.wire);
     /* The driver is done with this instance: the process ends here, and the
