@@ -128,7 +128,7 @@ struct run_summary {
     const char *compute_mode;
     double compute_err_mean, compute_err_max;
     double wire_late_mean, wire_late_max;
-    double loop_msg_cost; /* the loops' busy time outside handlers per message, s */
+    double loop_msg_cost; /* the loops' busy time beyond compute steps per message, s */
     int entry;             /* entry service of the first request class */
     int *entries;          /* the request classes' entry services, each once */
     size_t nentries;

@@ -32,6 +32,16 @@ static const char probe[] =
     "services = ( { name = \"echo\"; handler = ( { compute = \"0s\"; } ); } );\n"
     "workload: { entry = \"echo\"; users = 1; think = \"0s\"; };\n";
 
+/* The loop's cost per message is measured where it matters: an instance
+ * that holds compute steps (it sleeps, and comes back to cold caches) at
+ * utilization 0.75. */
+static const char probe_busy[] =
+    "# uksim testbed calibrate's probe: an instance busy three quarters of the time.\n"
+    "run: { seed = 1; duration = \"4s\"; warmup = \"1s\"; window = \"0.5s\"; };\n"
+    "network: { latency = \"100us\"; };\n"
+    "services = ( { name = \"busy\"; handler = ( { compute = \"exp(500us)\"; } ); } );\n"
+    "workload: { entry = \"busy\"; rate = \"const(1500)\"; };\n";
+
 static int on_msg(void *arg, const struct tb_http_msg *m)
 {
     (void)m;
@@ -79,6 +89,17 @@ static void timer_error(enum tb_compute mode, double *mean, double *p99)
     *p99 = late[(TIMER_ROUNDS * 99) / 100];
 }
 
+static int write_probe(const char *path, const char *text, struct sim_diag *d)
+{
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+        if (f)
+            fclose(f);
+        return sim_diag_set(d, SIM_EIO, path, 0, "cannot write the probe model");
+    }
+    return 0;
+}
+
 /* Runs the probe with the overrides sets; fills the summary. */
 static int probe_run(const char *svc_bin, const char *path, const char *const *sets, size_t nsets,
                      struct run_summary *s, struct sim_diag *d)
@@ -109,20 +130,20 @@ int tb_calibrate(const char *svc_bin, const char *tmpdir, struct tb_calibration 
     timer_error(TB_SPIN, &c->spin_mean, &c->spin_p99);
     struct sim_buf path = {0};
     sim_buf_printf(&path, "%s/probe.cfg", tmpdir);
-    int err = 0;
-    FILE *f = fopen(path.p, "w");
-    if (!f || fputs(probe, f) < 0 || fclose(f) != 0)
-        err = sim_diag_set(d, SIM_EIO, path.p, 0, "cannot write the probe model");
+    struct sim_buf busy = {0};
+    sim_buf_printf(&busy, "%s/probe-busy.cfg", tmpdir);
+    int err = write_probe(path.p, probe, d);
+    if (!err)
+        err = write_probe(busy.p, probe_busy, d);
     struct run_summary s;
     static const char *const idle[] = {"workload.think=\"2ms\""};
-    static const char *const busy[] = {"run.duration=\"2s\""};
+    static const char *const b2b[] = {"run.duration=\"2s\""};
     static const char *const sat[] = {"workload.users=16"};
-    static const char *const some[] = {"workload.users=4", "workload.think=\"1ms\""};
     if (!err && !(err = probe_run(svc_bin, path.p, idle, 1, &s, d))) {
         c->rtt_idle = s.lat_mean;
         run_summary_fini(&s);
     }
-    if (!err && !(err = probe_run(svc_bin, path.p, busy, 1, &s, d))) {
+    if (!err && !(err = probe_run(svc_bin, path.p, b2b, 1, &s, d))) {
         c->rtt_busy = s.lat_mean;
         run_summary_fini(&s);
     }
@@ -130,11 +151,12 @@ int tb_calibrate(const char *svc_bin, const char *tmpdir, struct tb_calibration 
         c->saturated = s.measured_seconds > 0 ? (double)s.completed / s.measured_seconds : 0;
         run_summary_fini(&s);
     }
-    if (!err && !(err = probe_run(svc_bin, path.p, some, 2, &s, d))) {
+    if (!err && !(err = probe_run(svc_bin, busy.p, NULL, 0, &s, d))) {
         c->stack_cost = s.loop_msg_cost;
         run_summary_fini(&s);
     }
     free(path.p);
+    free(busy.p);
     if (err)
         return err;
     if (!(c->saturated > 0) || !(c->rtt_idle > 0) || !(c->stack_cost >= 0))
@@ -175,8 +197,9 @@ char *tb_calibration_text(const struct tb_calibration *c)
                    "# Half the idle round trip beyond the model's latency, less the loop's\n"
                    "# time for the request and its reply:\n"
                    "host_latency = \"%.1fus\";\n"
-                   "# The loop's busy time per message outside handlers (read, parse, hooks,\n"
-                   "# write, the delay line's hand-off), at 4 clients thinking 1 ms:\n"
+                   "# The loop's busy time per message beyond compute steps (read, parse,\n"
+                   "# hooks, write, the delay line's hand-off), holding exp(500us) compute\n"
+                   "# steps at utilization 0.75:\n"
                    "stack_cost = \"%.2fus\";\n"
                    "# The testbed's loop reads every readable connection at each poll:\n"
                    "stack_batch = 0;\n",

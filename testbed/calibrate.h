@@ -6,10 +6,10 @@
  *   an idle uksim-svc beyond the model's latency (loopback transit,
  *   wake-ups, the delay line, the client's share) less the loop's own CPU
  *   time for it;
- * - network.stack_cost: the loop's busy time per message outside handlers
- *   (read, parse, tracing hooks, write, the delay line's hand-off), as the
- *   instance measures it (wall time less libuv's idle time less handler
- *   time) under 4 closed-loop clients thinking 1 ms;
+ * - network.stack_cost: the loop's busy time per message beyond compute
+ *   steps (read, parse, tracing hooks, write, the delay line's hand-off),
+ *   as the instance measures it (wall time less libuv's idle time less
+ *   compute) while it holds exp(500us) compute steps at utilization 0.75;
  * - network.stack_batch = 0: the testbed's loop reads every readable
  *   connection at each poll.
  * Also reported, not set: HTTP head writing and parsing per message, and

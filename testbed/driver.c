@@ -434,6 +434,17 @@ static void tick_cb(uv_timer_t *t)
             uv_stop(&dr->loop);
             return;
         }
+    if (tb_load_in_flight(dr->load) > dr->m->run.max_in_flight) {
+        char what[200];
+        snprintf(what, sizeof what,
+                 "overloaded: more than %llu requests in flight (run.max_in_flight); the "
+                 "offered load is beyond what the instances serve",
+                 (unsigned long long)dr->m->run.max_in_flight);
+        if (!dr->err)
+            dr->err = sim_diag_set(dr->d, SIM_EIO, dr->m->source, 0, "testbed: %s", what);
+        uv_stop(&dr->loop);
+        return;
+    }
     if (dr->o->interrupt && *dr->o->interrupt) {
         dr->interrupted = true;
         uv_stop(&dr->loop);

@@ -447,6 +447,8 @@ static void request(struct tb_load *l, uint32_t user, uint64_t at)
         }
     }
     const struct wl_class *cls = &wl->classes[c];
+    if (l->live > l->m->run.max_in_flight)
+        return; /* overloaded: the driver stops the run */
     double bytes =
         cls->size.kind == SIM_DIST_CONST ? cls->size.p1 : sim_dist_sample(&cls->size, l->rng_class);
     const struct mdl_network *n = &l->m->net;
@@ -490,7 +492,9 @@ static void timer_cb(uv_poll_t *p, int status, int events)
         return;
     l->armed = 0;
     uint64_t now = tb_now() - l->t0;
-    while (l->nheap && l->heap[0].due <= now && !l->stopped) {
+    /* At most a batch per wake-up, so that replies are read between them
+     * when the clients fall behind. */
+    for (int batch = 0; batch < 4096 && l->nheap && l->heap[0].due <= now && !l->stopped; batch++) {
         struct ev e = pop(l);
         switch (e.kind) {
         case EV_ARRIVAL: {
@@ -562,7 +566,8 @@ void tb_load_start(struct tb_load *l, uint64_t t0)
 
 bool tb_load_done(const struct tb_load *l, uint64_t now)
 {
-    return l->stopped || now >= l->t0 + l->end;
+    uint64_t max = l->m->run.max_requests;
+    return l->stopped || now >= l->t0 + l->end || (max && l->r.completed >= max);
 }
 
 uint64_t tb_load_in_flight(const struct tb_load *l)

@@ -10,7 +10,9 @@
  * its latency counts from its intended send time, so that a slow system
  * cannot hide its queueing (no coordinated omission). The client's network
  * latency to the entry service is applied before the write, as the
- * services apply theirs. It stops sending at run.duration.
+ * services apply theirs. It stops at run.duration or after run.max_requests
+ * measured completions; the driver stops a run whose requests in flight
+ * pass run.max_in_flight (overload), so memory stays bounded.
  * Ownership: tb_load_fini() frees what tb_load_init() and the run made. */
 #ifndef TESTBED_LOADGEN_H
 #define TESTBED_LOADGEN_H
@@ -51,7 +53,8 @@ struct tb_load *tb_load_new(uv_loop_t *loop, const struct mdl_model *m, uint64_t
                             int *const *ports, const int *nports);
 /* Starts sending at t0 (CLOCK_MONOTONIC ns). */
 void tb_load_start(struct tb_load *l, uint64_t t0);
-/* True once every request has been sent (or the end time has passed). */
+/* True once run.duration has passed, or run.max_requests measured requests
+ * have completed. */
 bool tb_load_done(const struct tb_load *l, uint64_t now);
 /* Stops: nothing more is sent; connections are closed (their handles close
  * at the loop's next turn: run it before tb_load_free()). The results stay. */

@@ -180,11 +180,11 @@ json_t *tb_stats_to_json(const struct tb_stats *s)
     const struct {
         const char *key;
         uint64_t v;
-    } sums[] = {{"visits", s->visits},    {"traced", s->traced},
-                {"dropped", s->dropped},  {"cpu_ns", s->cpu_ns},
-                {"wait_ns", s->wait_ns},  {"call_ns", s->call_ns},
-                {"nic_ns", s->nic_ns},    {"loop_busy_ns", s->loop_busy_ns},
-                {"messages", s->messages}};
+    } sums[] = {{"visits", s->visits},         {"traced", s->traced},
+                {"dropped", s->dropped},       {"cpu_ns", s->cpu_ns},
+                {"wait_ns", s->wait_ns},       {"call_ns", s->call_ns},
+                {"nic_ns", s->nic_ns},         {"loop_busy_ns", s->loop_busy_ns},
+                {"compute_ns", s->compute_ns}, {"messages", s->messages}};
     for (size_t i = 0; i < sizeof sums / sizeof *sums; i++)
         json_object_set_new(j, sums[i].key, json_integer((json_int_t)sums[i].v));
     json_object_set_new(j, "edges", es);
@@ -342,6 +342,7 @@ int tb_stats_merge_json(struct tb_stats *s, const json_t *j, char *err, size_t e
     stat_read(&r, json_object_get(j, "compute_err"), "compute_err", &s->compute_err);
     stat_read(&r, json_object_get(j, "wire_late"), "wire_late", &s->wire_late);
     s->loop_busy_ns += field(&r, j, "loop_busy_ns");
+    s->compute_ns += field(&r, j, "compute_ns");
     s->messages += field(&r, j, "messages");
     return r.bad ? -1 : 0;
 }

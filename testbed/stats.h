@@ -43,10 +43,11 @@ struct tb_stats {
     uint64_t visits, traced, dropped;
     uint64_t cpu_ns, wait_ns, call_ns, nic_ns; /* sums; nic over all visits */
     struct tb_edge *edges;                     /* ncallees */
-    /* The loop: time busy (not waiting in epoll) since it started, and the
-     * messages it read and sent; with handlers' busy time (the windows'
-     * sum) this gives its cost per message outside handlers. */
-    uint64_t loop_busy_ns, messages;
+    /* The loop: time busy (not waiting in epoll) since it started, time
+     * spent in compute steps, and the messages it read and sent: their
+     * difference per message is what the loop costs beyond the model's
+     * demands (the network stack's share, network.stack_cost). */
+    uint64_t loop_busy_ns, compute_ns, messages;
     /* Timing error of compute (deadline overshoot) and of the delay line
      * (writes behind their due time), ns: */
     struct wt_stat compute_err, wire_late;

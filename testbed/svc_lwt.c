@@ -41,6 +41,7 @@ static uint64_t spend(struct tb_svc *s, uint64_t from, int64_t ns)
     uint64_t deadline = tb_compute(s->compute, from, ns - pay, &late);
     s->debt_ns += late;
     wt_stat_add(&s->st.compute_err, late);
+    s->st.compute_ns += deadline + late - from;
     return deadline + late;
 }
 

@@ -115,6 +115,10 @@ static void test_json_round_trip_and_merge(void **state)
     tb_stats_init(&b, 0, 100 * MS, 100 * MS, 2);
     fill(&a, 0, 1);
     fill(&b, 0, 0);
+    a.loop_busy_ns = 123456789;
+    a.compute_ns = 23456789;
+    a.messages = 4242;
+    wt_stat_add(&a.compute_err, 17000);
     json_t *ja = tb_stats_to_json(&a), *jb = tb_stats_to_json(&b);
     char err[200];
     tb_stats_init(&back, 0, 100 * MS, 100 * MS, 2);
@@ -124,6 +128,11 @@ static void test_json_round_trip_and_merge(void **state)
         same_window(&a.wins[k], &back.wins[k]);
     same_window(&a.run, &back.run);
     assert_int_equal(back.edges[1].net_ns, a.edges[1].net_ns);
+    assert_int_equal(back.loop_busy_ns, a.loop_busy_ns);
+    assert_int_equal(back.compute_ns, a.compute_ns);
+    assert_int_equal(back.messages, a.messages);
+    assert_int_equal(back.compute_err.n, 1);
+    assert_int_equal(back.compute_err.max, 17000);
     /* Two instances read into one service equal wt_window_merge of both. */
     tb_stats_init(&merged, 0, 100 * MS, 100 * MS, 2);
     assert_int_equal(tb_stats_merge_json(&merged, ja, err, sizeof err), 0);
