@@ -32,15 +32,18 @@ static const char probe[] =
     "services = ( { name = \"echo\"; handler = ( { compute = \"0s\"; } ); } );\n"
     "workload: { entry = \"echo\"; users = 1; think = \"0s\"; };\n";
 
-/* The loop's cost per message is measured where it matters: an instance
- * that holds compute steps (it sleeps, and comes back to cold caches) at
- * utilization 0.75. */
+/* The loop's cost per message is measured where it matters: on a caller
+ * and a callee (one at utilization 0.15, idle between messages; the other
+ * at 0.75, holding compute steps), as a call graph's services are. A loop
+ * woken from idle pays more per message than a busy one. */
 static const char probe_busy[] =
-    "# uksim testbed calibrate's probe: an instance busy three quarters of the time.\n"
+    "# uksim testbed calibrate's probe: a caller and a busy callee.\n"
     "run: { seed = 1; duration = \"4s\"; warmup = \"1s\"; window = \"0.5s\"; };\n"
     "network: { latency = \"100us\"; };\n"
-    "services = ( { name = \"busy\"; handler = ( { compute = \"exp(500us)\"; } ); } );\n"
-    "workload: { entry = \"busy\"; rate = \"const(1500)\"; };\n";
+    "services = ( { name = \"caller\"; handler = ( { compute = \"exp(100us)\"; },\n"
+    "                                             { call = \"callee\"; } ); },\n"
+    "             { name = \"callee\"; handler = ( { compute = \"exp(500us)\"; } ); } );\n"
+    "workload: { entry = \"caller\"; rate = \"const(1500)\"; };\n";
 
 static int on_msg(void *arg, const struct tb_http_msg *m)
 {
@@ -198,8 +201,8 @@ char *tb_calibration_text(const struct tb_calibration *c)
                    "# time for the request and its reply:\n"
                    "host_latency = \"%.1fus\";\n"
                    "# The loop's busy time per message beyond compute steps (read, parse,\n"
-                   "# hooks, write, the delay line's hand-off), holding exp(500us) compute\n"
-                   "# steps at utilization 0.75:\n"
+                   "# hooks, write, the delay line's hand-off), on a caller at utilization\n"
+                   "# 0.15 and its callee at 0.75:\n"
                    "stack_cost = \"%.2fus\";\n"
                    "# The testbed's loop reads every readable connection at each poll:\n"
                    "stack_batch = 0;\n",

@@ -9,7 +9,7 @@
  * - network.stack_cost: the loop's busy time per message beyond compute
  *   steps (read, parse, tracing hooks, write, the delay line's hand-off),
  *   as the instance measures it (wall time less libuv's idle time less
- *   compute) while it holds exp(500us) compute steps at utilization 0.75;
+ *   compute) on a caller at utilization 0.15 and its callee at 0.75;
  * - network.stack_batch = 0: the testbed's loop reads every readable
  *   connection at each poll.
  * Also reported, not set: HTTP head writing and parsing per message, and
