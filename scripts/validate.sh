@@ -10,7 +10,7 @@
 #
 # Defaults: ./uksim, a new directory under ${TMPDIR:-/tmp}, 3 seeds, each
 # model's own run.duration (20 s; 60 s at utilization 0.9, where 20 s of
-# queueing vary by more than the goal; about 18 minutes on 2 cores).
+# queueing vary by more than the goal; about 20 minutes on 2 cores).
 # Run it on an otherwise idle machine: the testbed's timing is real. `make validate` runs it. Writes
 # OUTDIR/<case>/{sim,tb}-<seed>/, OUTDIR/<case>/{sim,tb}.json (the means)
 # and OUTDIR/<case>/compare.txt, and a table of the goals on standard output.

@@ -69,7 +69,7 @@ check-cluster: uksim
 	UKSIM=$(abs_top_builddir)/uksim TOP_SRCDIR=$(abs_top_srcdir) $(SHELL) $(srcdir)/tests/cluster.test
 
 # The simulator held against the testbed on tests/validation/ (3 seeds per
-# case, about 18 minutes; doc/validation.md). Not part of make check.
+# case, about 20 minutes; doc/validation.md). Not part of make check.
 EXTRA_DIST += tests/validation
 .PHONY: validate
 validate: uksim uksim-svc
