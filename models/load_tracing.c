@@ -3,6 +3,8 @@
  * decided, packet timestamps, tracing costs, fold and exported requests. */
 #include "models/load_int.h"
 
+#include "tracecore/wtrace.h"
+
 #include <stdint.h>
 #include <string.h>
 
@@ -67,4 +69,14 @@ int ld_tracing(struct loader *L, const config_setting_t *root)
             return ld_fail(L, where, "fold = \"%s\": expected \"max\", \"sum\" or \"min\"", txt);
     }
     return 0;
+}
+
+void mdl_tracing_apply(const struct mdl_tracing *tr, struct wt_service *wt)
+{
+    wt->sample_every = tr->sampling;
+    wt->sampling = tr->per_service ? WT_SAMPLE_SERVICE : WT_SAMPLE_ROOT;
+    wt->packet_timestamps = tr->packet_timestamps;
+    wt->fold = tr->fold == MDL_FOLD_SUM   ? WT_FOLD_SUM
+               : tr->fold == MDL_FOLD_MIN ? WT_FOLD_MIN
+                                          : WT_FOLD_MAX;
 }

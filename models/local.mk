@@ -9,6 +9,6 @@ libuksim_la_SOURCES += \
 	%reldir%/boot.c %reldir%/boot.h \
 	%reldir%/models_int.h %reldir%/service.c %reldir%/net.c \
 	%reldir%/world.c %reldir%/instance.c %reldir%/balancer.c %reldir%/lwt.c \
-	%reldir%/step.c %reldir%/step.h \
+	%reldir%/step.c %reldir%/step_draw.c %reldir%/step.h \
 	%reldir%/run.c %reldir%/run.h %reldir%/control.c %reldir%/view.h \
 	%reldir%/elastic.c %reldir%/elastic.h

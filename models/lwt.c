@@ -55,22 +55,12 @@ static double draw_bytes(const struct sim_dist *d, gsl_rng *r)
 static void draw_step(struct svc_world *w, struct visit *v, const struct mdl_step *st)
 {
     struct svc_service *s = v->svc;
-    if (st->p < 1.0 && !(gsl_rng_uniform(s->rng_branch) < st->p)) {
-        step_drawn(&v->hs, false, 0, 0);
-        return;
-    }
+    struct step_draws d = step_draw(st, s->def->speed, s->rng_branch, s->rng_compute);
     int64_t demand = 0;
-    uint32_t pick = 0;
-    if (st->kind == MDL_STEP_COMPUTE) {
-        double sec =
-            (st->compute.kind == SIM_DIST_CONST ? st->compute.p1
-                                                : sim_dist_sample(&st->compute, s->rng_compute)) /
-            s->def->speed;
-        demand = svc_time_ns(w, sec, "compute of service \"%s\" (line %d)", s->def->name, st->line);
-    } else if (st->pick) {
-        pick = step_pick_index(st, gsl_rng_uniform(s->rng_branch));
-    }
-    step_drawn(&v->hs, true, demand, pick);
+    if (d.runs && st->kind == MDL_STEP_COMPUTE)
+        demand =
+            svc_time_ns(w, d.demand, "compute of service \"%s\" (line %d)", s->def->name, st->line);
+    step_drawn(&v->hs, d.runs, demand, d.pick);
 }
 
 /* Advances v to the end of its next burst: returns the burst's CPU time and

@@ -252,6 +252,12 @@ size_t mdl_service_ncalls(const struct mdl_service *def);
  * their numbers. Returns the number of callees. */
 size_t mdl_service_callees(const struct mdl_service *def, int *mark, int *out);
 
+/* Sets a tracing core service from the model's tracing section: sampling
+ * (1 in N, root or per service), packet timestamps and the fold. The one
+ * place the simulator and the testbed configure the core. */
+struct wt_service;
+void mdl_tracing_apply(const struct mdl_tracing *tr, struct wt_service *wt);
+
 /* Index of the service called name, or -1. */
 int mdl_service_find(const struct mdl_model *m, const char *name);
 

@@ -65,15 +65,7 @@ static void send_request(struct svc_world *w, uint32_t user)
 {
     const struct wl_spec *wl = &w->model->workload;
     int64_t now = sim_now_ns(w->eng);
-    size_t c = 0;
-    if (wl->nclasses > 1) {
-        double u = gsl_rng_uniform(w->rng_class), acc = 0;
-        for (c = 0; c + 1 < wl->nclasses; c++) {
-            acc += wl->classes[c].share;
-            if (u < acc)
-                break;
-        }
-    }
+    size_t c = wl_draw_class(wl, w->rng_class);
     const struct wl_class *cls = &wl->classes[c];
     struct visit *v = svc_visit_new(w);
     v->req_id = ++w->next_req;
@@ -161,6 +153,21 @@ static double mean_or_nan(double sum, uint64_t n)
     return n ? sum / (double)n : NAN;
 }
 
+void run_summary_entries(const struct mdl_model *m, struct run_summary *out)
+{
+    out->entry = m->workload.classes[0].entry;
+    out->entries = xcalloc(m->workload.nclasses, sizeof *out->entries);
+    out->nentries = 0;
+    for (size_t c = 0; c < m->workload.nclasses; c++) {
+        int e = m->workload.classes[c].entry;
+        bool seen = false;
+        for (size_t j = 0; j < out->nentries && !seen; j++)
+            seen = out->entries[j] == e;
+        if (!seen)
+            out->entries[out->nentries++] = e;
+    }
+}
+
 static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_summary *out)
 {
     const struct mdl_model *m = w->model;
@@ -171,16 +178,7 @@ static void summarise(struct svc_world *w, enum sim_stop_reason why, struct run_
     out->seed = sim_seed(w->eng);
     out->model = m->source;
     out->model_digest = m->digest;
-    out->entry = m->workload.classes[0].entry;
-    out->entries = xcalloc(m->workload.nclasses, sizeof *out->entries);
-    for (size_t c = 0; c < m->workload.nclasses; c++) {
-        int e = m->workload.classes[c].entry;
-        bool seen = false;
-        for (size_t j = 0; j < out->nentries && !seen; j++)
-            seen = out->entries[j] == e;
-        if (!seen)
-            out->entries[out->nentries++] = e;
-    }
+    run_summary_entries(m, out);
     out->stop_reason = reasons[why];
     out->sim_seconds = sim_ns_to_sec(end);
     out->measured_seconds = measured;

@@ -134,6 +134,9 @@ struct run_summary {
     size_t nentries;
 };
 
+/* Fills out->entry, entries and nentries from m's request classes. */
+void run_summary_entries(const struct mdl_model *m, struct run_summary *out);
+
 /* Where the run's verdicts lead: from an entry service, follow DELEGATE
  * until a service blames itself (its index s), a link (nsvcs + caller *
  * nsvcs + callee), or nothing (NONE, a loop, no tracing). With several

@@ -103,12 +103,7 @@ void svc_world_init_services(struct svc_world *w)
         sim_buf_printf(&name, "svc/%s/trace", s->def->name);
         wt_service_init(&s->wt, sim_rng_derive(sim_seed(w->eng), name.p));
         free(name.p);
-        s->wt.sample_every = tr->sampling;
-        s->wt.sampling = tr->per_service ? WT_SAMPLE_SERVICE : WT_SAMPLE_ROOT;
-        s->wt.packet_timestamps = tr->packet_timestamps;
-        s->wt.fold = tr->fold == MDL_FOLD_SUM   ? WT_FOLD_SUM
-                     : tr->fold == MDL_FOLD_MIN ? WT_FOLD_MIN
-                                                : WT_FOLD_MAX;
+        mdl_tracing_apply(tr, &s->wt);
         number_callees(s, mark);
         /* Callee means fill in calls whose callee did not sample. */
         s->wt.est = xcalloc(s->ncallees ? (size_t)s->ncallees : 1, sizeof *s->wt.est);

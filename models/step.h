@@ -27,6 +27,8 @@
 
 #include "models/model.h"
 
+#include <gsl/gsl_rng.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -79,5 +81,18 @@ bool step_at_message(const struct step_state *s);
 /* Index of the callee a pick step draws for uniform u in [0, 1), by binary
  * search over its cumulative weights. */
 uint32_t step_pick_index(const struct mdl_step *st, double u);
+
+/* The draws a STEP_DRAW asks for, made in the one order both schedulers use
+ * (models/step_draw.c; the one part that touches random streams): the
+ * step's probability from branch, then its demand from compute (seconds,
+ * divided by the CPU's speed) or its pick from branch. The caller turns the
+ * demand into nanoseconds its own way and calls step_drawn(). */
+struct step_draws {
+    bool runs;
+    double demand; /* s; compute steps */
+    uint32_t pick;
+};
+struct step_draws step_draw(const struct mdl_step *st, double speed, gsl_rng *branch,
+                            gsl_rng *compute);
 
 #endif

@@ -230,3 +230,17 @@ double wl_next_arrival(const struct wl_rate *r, double t, gsl_rng *rng)
             return t;
     }
 }
+
+size_t wl_draw_class(const struct wl_spec *wl, gsl_rng *r)
+{
+    size_t c = 0;
+    if (wl->nclasses > 1) {
+        double u = gsl_rng_uniform(r), acc = 0;
+        for (c = 0; c + 1 < wl->nclasses; c++) {
+            acc += wl->classes[c].share;
+            if (u < acc)
+                break;
+        }
+    }
+    return c;
+}

@@ -69,6 +69,10 @@ void wl_rate_fini(struct wl_rate *r);
 double wl_rate_at(const struct wl_rate *r, double t);
 double wl_rate_max(const struct wl_rate *r);
 
+/* The class of the next request, drawn by share from r (no draw with one
+ * class). */
+size_t wl_draw_class(const struct wl_spec *wl, gsl_rng *r);
+
 /* Draws the next arrival time (s) strictly after t, or INFINITY if the rate is
  * zero from t on. */
 double wl_next_arrival(const struct wl_rate *r, double t, gsl_rng *rng);

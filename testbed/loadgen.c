@@ -437,15 +437,7 @@ static uint64_t draw_ns(const struct sim_dist *d, gsl_rng *r)
 static void request(struct tb_load *l, uint32_t user, uint64_t at)
 {
     const struct wl_spec *wl = &l->m->workload;
-    size_t c = 0;
-    if (wl->nclasses > 1) {
-        double u = gsl_rng_uniform(l->rng_class), acc = 0;
-        for (c = 0; c + 1 < wl->nclasses; c++) {
-            acc += wl->classes[c].share;
-            if (u < acc)
-                break;
-        }
-    }
+    size_t c = wl_draw_class(wl, l->rng_class);
     const struct wl_class *cls = &wl->classes[c];
     if (l->live > l->m->run.max_in_flight)
         return; /* overloaded: the driver stops the run */

@@ -210,16 +210,7 @@ void tb_summarise(const struct mdl_model *m, uint64_t seed, struct tb_stats *svc
     out->stop_reason = interrupted ? "interrupted" : "time";
     out->sim_seconds = ran;
     out->measured_seconds = measured;
-    out->entry = m->workload.classes[0].entry;
-    out->entries = xcalloc(m->workload.nclasses, sizeof *out->entries);
-    for (size_t c = 0; c < m->workload.nclasses; c++) {
-        int e = m->workload.classes[c].entry;
-        bool seen = false;
-        for (size_t j = 0; j < out->nentries && !seen; j++)
-            seen = out->entries[j] == e;
-        if (!seen)
-            out->entries[out->nentries++] = e;
-    }
+    run_summary_entries(m, out);
     out->sent = lr->sent;
     out->completed = lr->completed;
     out->failed = lr->failed;

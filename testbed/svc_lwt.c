@@ -47,22 +47,9 @@ static uint64_t spend(struct tb_svc *s, uint64_t from, int64_t ns)
 
 static void draw_step(struct tb_svc *s, struct tb_visit *v, const struct mdl_step *st)
 {
-    if (st->p < 1.0 && !(gsl_rng_uniform(s->rng_branch) < st->p)) {
-        step_drawn(&v->hs, false, 0, 0);
-        return;
-    }
-    int64_t demand = 0;
-    uint32_t pick = 0;
-    if (st->kind == MDL_STEP_COMPUTE) {
-        double sec =
-            (st->compute.kind == SIM_DIST_CONST ? st->compute.p1
-                                                : sim_dist_sample(&st->compute, s->rng_compute)) /
-            s->def->speed;
-        demand = sec > 0 ? (int64_t)(sec * 1e9 + 0.5) : 0;
-    } else if (st->pick) {
-        pick = step_pick_index(st, gsl_rng_uniform(s->rng_branch));
-    }
-    step_drawn(&v->hs, true, demand, pick);
+    struct step_draws d = step_draw(st, s->def->speed, s->rng_branch, s->rng_compute);
+    int64_t demand = d.demand > 0 ? (int64_t)(d.demand * 1e9 + 0.5) : 0;
+    step_drawn(&v->hs, d.runs, demand, d.pick);
 }
 
 static double draw_bytes(const struct sim_dist *d, gsl_rng *r)

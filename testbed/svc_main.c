@@ -77,12 +77,7 @@ static void setup(struct tb_svc *s, uint64_t seed)
     sim_buf_printf(&name, "testbed/%s/%d/trace", s->def->name, s->index);
     wt_service_init(&s->wt, sim_rng_derive(seed, name.p));
     free(name.p);
-    s->wt.sample_every = tr->sampling;
-    s->wt.sampling = tr->per_service ? WT_SAMPLE_SERVICE : WT_SAMPLE_ROOT;
-    s->wt.packet_timestamps = tr->packet_timestamps;
-    s->wt.fold = tr->fold == MDL_FOLD_SUM   ? WT_FOLD_SUM
-                 : tr->fold == MDL_FOLD_MIN ? WT_FOLD_MIN
-                                            : WT_FOLD_MAX;
+    mdl_tracing_apply(tr, &s->wt);
     size_t nc = mdl_service_ncalls(s->def);
     int *mark = xmalloc((m->nservices ? m->nservices : 1) * sizeof *mark);
     int *glob = xmalloc((nc ? nc : 1) * sizeof *glob);
