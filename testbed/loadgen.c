@@ -80,7 +80,7 @@ struct tb_load {
     size_t nconns;
     struct lconn *all;
     uint64_t live;
-    bool started, stopped;
+    bool stopped;
     struct tb_load_result r;
 };
 
@@ -406,10 +406,6 @@ static void send_now(struct tb_load *l, struct ev q)
         e->backlog[(e->back_head + e->nback++) % e->back_cap] = q;
         return;
     }
-    uint64_t now = tb_now();
-    uint64_t since = now > l->t0 ? now - l->t0 : 0;
-    if (since > q.due && since - q.due > l->r.late_ns_max)
-        l->r.late_ns_max = since - q.due;
     c->busy = true;
     c->cur = q;
     e->outstanding[inst]++;
@@ -542,7 +538,6 @@ struct tb_load *tb_load_new(uv_loop_t *loop, const struct mdl_model *m, uint64_t
 void tb_load_start(struct tb_load *l, uint64_t t0)
 {
     l->t0 = t0;
-    l->started = true;
     uv_poll_start(&l->tpoll, UV_READABLE, timer_cb);
     const struct wl_spec *wl = &l->m->workload;
     if (wl->kind == WL_OPEN) {

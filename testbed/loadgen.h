@@ -44,7 +44,6 @@ struct tb_load_result {
     size_t nexact, exact_cap;
     struct tb_load_win *wins; /* by window since t0 */
     size_t nwins, wins_cap;
-    uint64_t late_ns_max; /* largest delay of a send behind its intended time */
 };
 
 /* Prepares a load for m with seed; ports[c] are the instance ports of each

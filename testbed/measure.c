@@ -14,8 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Service indices of s's callees by local number; returns the count. */
-static size_t callees(const struct mdl_model *m, int s, int **out)
+size_t tb_callees(const struct mdl_model *m, int s, int **out)
 {
     const struct mdl_service *def = &m->services[s];
     size_t nc = mdl_service_ncalls(def);
@@ -31,7 +30,7 @@ static size_t callees(const struct mdl_model *m, int s, int **out)
 size_t tb_callee_count(const struct mdl_model *m, int s)
 {
     int *c;
-    size_t n = callees(m, s, &c);
+    size_t n = tb_callees(m, s, &c);
     free(c);
     return n;
 }
@@ -234,7 +233,7 @@ void tb_summarise(const struct mdl_model *m, uint64_t seed, struct tb_stats *svc
     wt_stat_init(&late);
     int **glob = xcalloc(m->nservices, sizeof *glob);
     for (size_t i = 0; i < m->nservices; i++) {
-        callees(m, (int)i, &glob[i]);
+        tb_callees(m, (int)i, &glob[i]);
         wt_stat_merge(&err, &svc_st[i].compute_err);
         wt_stat_merge(&late, &svc_st[i].wire_late);
     }

@@ -13,7 +13,11 @@
 
 #include <stdbool.h>
 
-/* Callees of service s, numbered as the tracing core numbers them. */
+/* Service indices of service s's callees by local number (as the tracing
+ * core numbers them, mdl_service_callees()) in *out, to free; returns the
+ * count. */
+size_t tb_callees(const struct mdl_model *m, int s, int **out);
+/* Their count. */
 size_t tb_callee_count(const struct mdl_model *m, int s);
 
 /* Fills out from each service's merged statistics, its instance counts, and

@@ -5,6 +5,7 @@
 
 #include "sim/xalloc.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +117,67 @@ void tb_stats_reply(struct tb_stats *s, const struct wt_req *r, uint64_t t_ns, b
     }
 }
 
-/* ---- JSON ---- */
+/* ---- JSON ----
+ * Each object's counters and statistics are listed once, in a table of
+ * (key, offset), which both the writer and the reader walk. */
+
+struct field {
+    const char *key;
+    size_t off;
+    bool stat; /* a struct wt_stat, else a uint64_t counter */
+};
+
+#define COUNTER(type, member)                                                                      \
+    {                                                                                              \
+#member, offsetof(type, member), false                                                     \
+    }
+#define STAT(key, type, member)                                                                    \
+    {                                                                                              \
+        key, offsetof(type, member), true                                                          \
+    }
+
+static const struct field win_fields[] = {
+    COUNTER(struct tb_win, arrivals),
+    COUNTER(struct tb_win, completions),
+    COUNTER(struct tb_win, drops),
+    COUNTER(struct tb_win, busy_ns),
+    {"requests", offsetof(struct tb_win, win.requests), false},
+    {"verdict_self", offsetof(struct tb_win, win.verdict_self), false},
+    {"verdict_none", offsetof(struct tb_win, win.verdict_none), false},
+    STAT("cpu", struct tb_win, win.cpu),
+    STAT("local_wait", struct tb_win, win.local_wait),
+    STAT("call_time", struct tb_win, win.call_time),
+    STAT("agg", struct tb_win, win.agg),
+};
+
+static const struct field callee_fields[] = {
+    COUNTER(struct wt_callee_stats, calls),
+    COUNTER(struct wt_callee_stats, unreported),
+    STAT("net", struct wt_callee_stats, net_wait),
+    STAT("remote", struct wt_callee_stats, remote_wait),
+    STAT("crit_net", struct wt_callee_stats, crit_net),
+    STAT("crit_remote", struct wt_callee_stats, crit_remote),
+    COUNTER(struct wt_callee_stats, crit_calls),
+    COUNTER(struct wt_callee_stats, delegated),
+    COUNTER(struct wt_callee_stats, link_blamed),
+};
+
+static const struct field stats_fields[] = {
+    COUNTER(struct tb_stats, visits),
+    COUNTER(struct tb_stats, traced),
+    COUNTER(struct tb_stats, dropped),
+    COUNTER(struct tb_stats, cpu_ns),
+    COUNTER(struct tb_stats, wait_ns),
+    COUNTER(struct tb_stats, call_ns),
+    COUNTER(struct tb_stats, nic_ns),
+    COUNTER(struct tb_stats, loop_busy_ns),
+    COUNTER(struct tb_stats, compute_ns),
+    COUNTER(struct tb_stats, messages),
+    STAT("compute_err", struct tb_stats, compute_err),
+    STAT("wire_late", struct tb_stats, wire_late),
+};
+
+#define NFIELDS(t) (sizeof(t) / sizeof *(t))
 
 static json_t *stat_json(const struct wt_stat *st)
 {
@@ -139,28 +200,30 @@ static json_t *sketch_json(const struct wt_sketch *k)
                      "max", (json_int_t)k->max, "sum", (json_int_t)k->sum, "b", b);
 }
 
+static void fields_json(json_t *o, const void *base, const struct field *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *at = (const char *)base + f[i].off;
+        json_object_set_new(o, f[i].key,
+                            f[i].stat
+                                ? stat_json((const struct wt_stat *)(const void *)at)
+                                : json_integer((json_int_t) * (const uint64_t *)(const void *)at));
+    }
+}
+
 static json_t *win_json(const struct tb_win *w)
 {
-    const struct wt_window *x = &w->win;
     json_t *cs = json_array();
-    for (uint32_t i = 0; i < x->ncallees; i++) {
-        const struct wt_callee_stats *c = &x->callees[i];
-        json_array_append_new(
-            cs, json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:I,s:I,s:I}", "calls", (json_int_t)c->calls,
-                          "unreported", (json_int_t)c->unreported, "net", stat_json(&c->net_wait),
-                          "remote", stat_json(&c->remote_wait), "crit_net", stat_json(&c->crit_net),
-                          "crit_remote", stat_json(&c->crit_remote), "crit_calls",
-                          (json_int_t)c->crit_calls, "delegated", (json_int_t)c->delegated,
-                          "link_blamed", (json_int_t)c->link_blamed));
+    for (uint32_t i = 0; i < w->win.ncallees; i++) {
+        json_t *c = json_object();
+        fields_json(c, &w->win.callees[i], callee_fields, NFIELDS(callee_fields));
+        json_array_append_new(cs, c);
     }
-    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:o}", "arrivals",
-                     (json_int_t)w->arrivals, "completions", (json_int_t)w->completions, "drops",
-                     (json_int_t)w->drops, "busy_ns", (json_int_t)w->busy_ns, "requests",
-                     (json_int_t)x->requests, "total", sketch_json(&x->total), "cpu",
-                     stat_json(&x->cpu), "local_wait", stat_json(&x->local_wait), "call_time",
-                     stat_json(&x->call_time), "agg", stat_json(&x->agg), "verdict_self",
-                     (json_int_t)x->verdict_self, "verdict_none", (json_int_t)x->verdict_none,
-                     "callees", cs);
+    json_t *o = json_object();
+    fields_json(o, w, win_fields, NFIELDS(win_fields));
+    json_object_set_new(o, "total", sketch_json(&w->win.total));
+    json_object_set_new(o, "callees", cs);
+    return o;
 }
 
 json_t *tb_stats_to_json(const struct tb_stats *s)
@@ -177,19 +240,8 @@ json_t *tb_stats_to_json(const struct tb_stats *s)
     json_object_set_new(j, "ncallees", json_integer((json_int_t)s->ncallees));
     json_object_set_new(j, "windows", ws);
     json_object_set_new(j, "run", win_json(&s->run));
-    const struct {
-        const char *key;
-        uint64_t v;
-    } sums[] = {{"visits", s->visits},         {"traced", s->traced},
-                {"dropped", s->dropped},       {"cpu_ns", s->cpu_ns},
-                {"wait_ns", s->wait_ns},       {"call_ns", s->call_ns},
-                {"nic_ns", s->nic_ns},         {"loop_busy_ns", s->loop_busy_ns},
-                {"compute_ns", s->compute_ns}, {"messages", s->messages}};
-    for (size_t i = 0; i < sizeof sums / sizeof *sums; i++)
-        json_object_set_new(j, sums[i].key, json_integer((json_int_t)sums[i].v));
+    fields_json(j, s, stats_fields, NFIELDS(stats_fields));
     json_object_set_new(j, "edges", es);
-    json_object_set_new(j, "compute_err", stat_json(&s->compute_err));
-    json_object_set_new(j, "wire_late", stat_json(&s->wire_late));
     return j;
 }
 
@@ -262,6 +314,18 @@ static void sketch_read(struct rd *r, const json_t *j, struct wt_sketch *k)
         wt_sketch_merge(k, &x);
 }
 
+/* Adds o's fields into the struct at base. */
+static void fields_read(struct rd *r, const json_t *o, void *base, const struct field *f, size_t n)
+{
+    for (size_t i = 0; i < n && !r->bad; i++) {
+        char *at = (char *)base + f[i].off;
+        if (f[i].stat)
+            stat_read(r, json_object_get(o, f[i].key), f[i].key, (struct wt_stat *)(void *)at);
+        else
+            *(uint64_t *)(void *)at += field(r, o, f[i].key);
+    }
+}
+
 static void win_read(struct rd *r, const json_t *j, struct tb_win *w)
 {
     if (!json_is_object(j)) {
@@ -269,39 +333,18 @@ static void win_read(struct rd *r, const json_t *j, struct tb_win *w)
         snprintf(r->err, r->errlen, "a window is not an object");
         return;
     }
-    w->arrivals += field(r, j, "arrivals");
-    w->completions += field(r, j, "completions");
-    w->drops += field(r, j, "drops");
-    w->busy_ns += field(r, j, "busy_ns");
-    struct wt_window *x = &w->win;
-    x->requests += field(r, j, "requests");
-    sketch_read(r, json_object_get(j, "total"), &x->total);
-    stat_read(r, json_object_get(j, "cpu"), "cpu", &x->cpu);
-    stat_read(r, json_object_get(j, "local_wait"), "local_wait", &x->local_wait);
-    stat_read(r, json_object_get(j, "call_time"), "call_time", &x->call_time);
-    stat_read(r, json_object_get(j, "agg"), "agg", &x->agg);
-    x->verdict_self += field(r, j, "verdict_self");
-    x->verdict_none += field(r, j, "verdict_none");
+    fields_read(r, j, w, win_fields, NFIELDS(win_fields));
+    sketch_read(r, json_object_get(j, "total"), &w->win.total);
     const json_t *cs = json_object_get(j, "callees");
-    if (!json_is_array(cs) || json_array_size(cs) != x->ncallees) {
+    if (!json_is_array(cs) || json_array_size(cs) != w->win.ncallees) {
         if (!r->bad)
-            snprintf(r->err, r->errlen, "a window's callees are not %u", x->ncallees);
+            snprintf(r->err, r->errlen, "a window's callees are not %u", w->win.ncallees);
         r->bad = 1;
         return;
     }
-    for (uint32_t i = 0; i < x->ncallees && !r->bad; i++) {
-        const json_t *c = json_array_get(cs, i);
-        struct wt_callee_stats *o = &x->callees[i];
-        o->calls += field(r, c, "calls");
-        o->unreported += field(r, c, "unreported");
-        stat_read(r, json_object_get(c, "net"), "net", &o->net_wait);
-        stat_read(r, json_object_get(c, "remote"), "remote", &o->remote_wait);
-        stat_read(r, json_object_get(c, "crit_net"), "crit_net", &o->crit_net);
-        stat_read(r, json_object_get(c, "crit_remote"), "crit_remote", &o->crit_remote);
-        o->crit_calls += field(r, c, "crit_calls");
-        o->delegated += field(r, c, "delegated");
-        o->link_blamed += field(r, c, "link_blamed");
-    }
+    for (uint32_t i = 0; i < w->win.ncallees && !r->bad; i++)
+        fields_read(r, json_array_get(cs, i), &w->win.callees[i], callee_fields,
+                    NFIELDS(callee_fields));
 }
 
 int tb_stats_merge_json(struct tb_stats *s, const json_t *j, char *err, size_t errlen)
@@ -326,23 +369,12 @@ int tb_stats_merge_json(struct tb_stats *s, const json_t *j, char *err, size_t e
             return -1;
     }
     win_read(&r, json_object_get(j, "run"), &s->run);
-    s->visits += field(&r, j, "visits");
-    s->traced += field(&r, j, "traced");
-    s->dropped += field(&r, j, "dropped");
-    s->cpu_ns += field(&r, j, "cpu_ns");
-    s->wait_ns += field(&r, j, "wait_ns");
-    s->call_ns += field(&r, j, "call_ns");
-    s->nic_ns += field(&r, j, "nic_ns");
+    fields_read(&r, j, s, stats_fields, NFIELDS(stats_fields));
     for (uint32_t i = 0; i < s->ncallees && !r.bad; i++) {
         const json_t *e = json_array_get(es, i);
         s->edges[i].calls += num(&r, json_array_get(e, 0), "edge calls");
         s->edges[i].net_ns += num(&r, json_array_get(e, 1), "edge network wait");
         s->edges[i].remote_ns += num(&r, json_array_get(e, 2), "edge remote wait");
     }
-    stat_read(&r, json_object_get(j, "compute_err"), "compute_err", &s->compute_err);
-    stat_read(&r, json_object_get(j, "wire_late"), "wire_late", &s->wire_late);
-    s->loop_busy_ns += field(&r, j, "loop_busy_ns");
-    s->compute_ns += field(&r, j, "compute_ns");
-    s->messages += field(&r, j, "messages");
     return r.bad ? -1 : 0;
 }

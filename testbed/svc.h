@@ -79,7 +79,6 @@ struct tb_visit {
     bool replied; /* the reply is written to conn's queue or waits its turn */
     char *reply;  /* a reply waiting for the visits before it on the connection */
     size_t reply_len;
-    uint64_t reply_due;
     struct step_state hs;
     struct wt_req wt;
     struct tb_call *calls;
@@ -128,7 +127,6 @@ struct tb_svc {
     uint64_t link_free;
     struct tb_stats st;
     uint64_t loop_start, idle_start; /* when the loop started, its idle time then */
-    bool stopping;
 };
 
 /* svc_net.c */

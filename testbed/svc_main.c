@@ -14,6 +14,8 @@
 #define _GNU_SOURCE
 #include "testbed/svc.h"
 
+#include "testbed/measure.h"
+
 #include "sim/err.h"
 #include "sim/rng.h"
 #include "sim/strbuf.h"
@@ -78,17 +80,12 @@ static void setup(struct tb_svc *s, uint64_t seed)
     wt_service_init(&s->wt, sim_rng_derive(seed, name.p));
     free(name.p);
     mdl_tracing_apply(tr, &s->wt);
-    size_t nc = mdl_service_ncalls(s->def);
-    int *mark = xmalloc((m->nservices ? m->nservices : 1) * sizeof *mark);
-    int *glob = xmalloc((nc ? nc : 1) * sizeof *glob);
-    for (size_t i = 0; i < m->nservices; i++)
-        mark[i] = -1;
-    s->ncallees = (uint32_t)mdl_service_callees(s->def, mark, glob);
+    int *glob;
+    s->ncallees = (uint32_t)tb_callees(m, s->svc, &glob);
     s->callees = xcalloc(s->ncallees ? s->ncallees : 1, sizeof *s->callees);
     for (uint32_t j = 0; j < s->ncallees; j++)
         s->callees[j].svc = glob[j];
     free(glob);
-    free(mark);
     s->wt.est = xcalloc(s->ncallees ? s->ncallees : 1, sizeof *s->wt.est);
     s->wt.nest = s->ncallees;
 }
