@@ -168,7 +168,9 @@ int main(int argc, char **argv)
     struct mdl_model m = {0};
     struct sim_diag d = {0};
     if (mdl_load_file(&m, model, sets, nsets, &d)) {
-        fprintf(stderr, "%s\n", d.msg);
+        char msg[900];
+        sim_diag_format(&d, msg, sizeof msg);
+        fprintf(stderr, "uksim-svc: %s\n", msg);
         return 2;
     }
     struct tb_svc s = {.m = &m, .compute = mode[0] == 'h' ? TB_HOLD : TB_SPIN};
