@@ -214,8 +214,11 @@ void svc_send(struct svc_world *w, struct visit *v, struct svc_service *to, int 
         step_begin(&v->hs, h->steps, (uint32_t)h->nsteps);
     else
         step_begin(&v->hs, def->steps, (uint32_t)def->nsteps);
-    sim_schedule_in(w->eng, after_ns + net_delay_ns(w, from_zone, def->zone, v->bytes, link),
-                    deliver_call, v);
+    int64_t d = after_ns + net_delay_ns(w, from_zone, def->zone, v->bytes, link);
+    if (d == 0) /* the same order as an event in 0 ns, at less cost */
+        sim_schedule_now(w->eng, deliver_call, v);
+    else
+        sim_schedule_in(w->eng, d, deliver_call, v);
 }
 
 void svc_dispatch_queued(struct svc_service *s)

@@ -23,6 +23,9 @@
 #define SLOT_BITS 24
 #define SLOT_MASK ((1u << SLOT_BITS) - 1)
 #define SEQ_LIMIT (UINT64_C(1) << (64 - SLOT_BITS))
+/* Never a slot (slot_alloc stops short of it): marks a now-queue record
+ * while renumbering. */
+#define NO_SLOT SLOT_MASK
 
 struct slot {
     sim_event_fn *fn;
@@ -30,6 +33,14 @@ struct slot {
     sim_free_fn *free_fn;
     uint64_t key; /* key of the pending record; 0 when the slot holds none */
     uint32_t gen; /* bumped when the event fires or is cancelled: ids go stale */
+};
+
+/* An event of sim_schedule_now(): due at the current time, ordered by seq
+ * against the list's records of the same time. */
+struct now_rec {
+    uint64_t seq;
+    sim_event_fn *fn;
+    void *arg;
 };
 
 struct stream {
@@ -44,6 +55,10 @@ struct sim_engine {
     size_t nslots, slots_cap;
     uint32_t *free; /* stack of free slots: the last freed is reused first */
     size_t nfree, free_cap;
+    /* Events due now without a slot, in seq order; all are due at `now`
+     * (time never moves while one is pending). */
+    struct now_rec *nowq;
+    size_t now_head, now_n, now_cap;
     uint64_t seq; /* next sequence number, >= 1 so that no key is 0 */
     int64_t now;
     uint64_t events;
@@ -99,6 +114,7 @@ void sim_engine_destroy(struct sim_engine *e)
     sim_strmap_fini(&e->stream_names);
     free(e->slots);
     free(e->free);
+    free(e->nowq);
     free(e);
 }
 
@@ -112,7 +128,7 @@ uint64_t sim_seed(const struct sim_engine *e)
 }
 size_t sim_pending(const struct sim_engine *e)
 {
-    return e->live;
+    return e->live + (e->now_n - e->now_head);
 }
 uint64_t sim_events_run(const struct sim_engine *e)
 {
@@ -142,7 +158,7 @@ static uint32_t slot_alloc(struct sim_engine *e)
     return s;
 }
 
-static void slot_free(struct sim_engine *e, struct slot *sl)
+static inline void slot_free(struct sim_engine *e, struct slot *sl)
 {
     uint32_t s = (uint32_t)(sl->key & SLOT_MASK);
     sl->key = 0;
@@ -175,14 +191,23 @@ static int rec_cmp(const void *a, const void *b)
     return (x->key > y->key) - (x->key < y->key);
 }
 
-/* Gives the pending records sequence numbers 1..n in their current order. */
+/* Gives the pending records, the now-queue's included, sequence numbers
+ * 1..n in their current order. */
 static void renumber(struct sim_engine *e)
 {
-    struct collect c = {e, xmalloc((e->live + 1) * sizeof *c.v), 0};
+    size_t nnow = e->now_n - e->now_head;
+    struct collect c = {e, xmalloc((e->live + nnow + 1) * sizeof *c.v), 0};
     sim_fel_filter(&e->fel, collect_live, &c);
+    for (size_t i = e->now_head; i < e->now_n; i++)
+        c.v[c.n++] = (struct sim_fel_rec){e->now, (e->nowq[i].seq << SLOT_BITS) | NO_SLOT};
     qsort(c.v, c.n, sizeof *c.v, rec_cmp);
     e->seq = 1;
+    size_t k = e->now_head;
     for (size_t i = 0; i < c.n; i++) {
+        if ((c.v[i].key & SLOT_MASK) == NO_SLOT) { /* sorted among themselves as before */
+            e->nowq[k++].seq = e->seq++;
+            continue;
+        }
         struct slot *sl = slot_of(e, &c.v[i]);
         c.v[i].key = (e->seq++ << SLOT_BITS) | (c.v[i].key & SLOT_MASK);
         sl->key = c.v[i].key;
@@ -213,6 +238,18 @@ uint64_t sim_schedule_owned(struct sim_engine *e, int64_t at_ns, sim_event_fn *f
     e->live++;
     sim_fel_push(&e->fel, (struct sim_fel_rec){at_ns, sl->key});
     return ((uint64_t)sl->gen << 32) | s;
+}
+
+void sim_schedule_now(struct sim_engine *e, sim_event_fn *fn, void *arg)
+{
+    assert(fn);
+    if (e->seq >= SEQ_LIMIT)
+        renumber(e);
+    if (e->now_head == e->now_n)
+        e->now_head = e->now_n = 0;
+    if (e->now_n == e->now_cap)
+        e->nowq = xgrow(e->nowq, &e->now_cap, e->now_n + 1, sizeof *e->nowq);
+    e->nowq[e->now_n++] = (struct now_rec){e->seq++, fn, arg};
 }
 
 uint64_t sim_schedule(struct sim_engine *e, int64_t at_ns, sim_event_fn *fn, void *arg)
@@ -291,13 +328,22 @@ enum sim_stop_reason sim_run(struct sim_engine *e, const struct sim_run_opts *op
     e->stop = false;
     uint64_t same = 0;
     struct sim_fel_rec top;
-    while (sim_fel_peek(&e->fel, &top)) {
-        struct slot *sl = slot_of(e, &top);
-        if (sl->key != top.key) { /* cancelled */
+    for (;;) {
+        bool have = sim_fel_peek(&e->fel, &top);
+        struct slot *sl = have ? slot_of(e, &top) : NULL;
+        if (have && sl->key != top.key) { /* cancelled */
             sim_fel_pop(&e->fel);
             continue;
         }
-        if (opts->until_ns >= 0 && top.t > opts->until_ns) {
+        /* The now-queue's head runs first unless the list holds an event of
+         * the same time scheduled before it. */
+        bool now_first =
+            e->now_head < e->now_n &&
+            (!have || top.t > e->now || (top.key >> SLOT_BITS) > e->nowq[e->now_head].seq);
+        if (!have && !now_first)
+            break;
+        int64_t t = now_first ? e->now : top.t;
+        if (opts->until_ns >= 0 && t > opts->until_ns) {
             why = SIM_STOP_TIME;
             break;
         }
@@ -309,21 +355,30 @@ enum sim_stop_reason sim_run(struct sim_engine *e, const struct sim_run_opts *op
             why = SIM_STOP_INTERRUPTED;
             break;
         }
-        same = top.t == e->now ? same + 1 : 0;
+        same = t == e->now ? same + 1 : 0;
         if (opts->max_same_time && same >= opts->max_same_time) {
             why = SIM_STOP_STUCK;
             break;
         }
-        sim_fel_pop(&e->fel);
-        /* Start loading the next event's slot while this one runs. */
-        const struct sim_fel_rec *next = sim_fel_hint(&e->fel);
-        if (next)
-            __builtin_prefetch(slot_of(e, next));
-        sim_event_fn *fn = sl->fn;
-        void *arg = sl->arg;
-        sim_free_fn *free_fn = sl->free_fn;
-        slot_free(e, sl);
-        e->now = top.t;
+        sim_event_fn *fn;
+        void *arg;
+        sim_free_fn *free_fn = NULL;
+        if (now_first) {
+            const struct now_rec *n = &e->nowq[e->now_head++];
+            fn = n->fn;
+            arg = n->arg;
+        } else {
+            sim_fel_pop(&e->fel);
+            /* Start loading the next event's slot while this one runs. */
+            const struct sim_fel_rec *next = sim_fel_hint(&e->fel);
+            if (next)
+                __builtin_prefetch(slot_of(e, next));
+            fn = sl->fn;
+            arg = sl->arg;
+            free_fn = sl->free_fn;
+            slot_free(e, sl);
+            e->now = t;
+        }
         e->events++;
         fn(e, arg);
         if (free_fn)

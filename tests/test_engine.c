@@ -96,7 +96,12 @@ static void test_random_against_reference(void **state)
         unsigned long range = round % 2 ? 5 : 1000000;
         for (int op = 0; op < 6000; op++) {
             double u = gsl_rng_uniform(r);
-            if (u < 0.5 && nlive < 4000) {
+            if (u < 0.1 && nlive < 4000) {
+                /* Due now, after what is already due now; not cancellable. */
+                tags[ntags] = (struct tagged){&log, ntags};
+                sim_schedule_now(e, record, &tags[ntags]);
+                live[nlive++] = (struct ref){sim_now_ns(e), seq++, 0, ntags++};
+            } else if (u < 0.5 && nlive < 4000) {
                 int64_t at = sim_now_ns(e) + (int64_t)gsl_rng_uniform_int(r, range);
                 tags[ntags] = (struct tagged){&log, ntags};
                 uint64_t id = sim_schedule(e, at, record, &tags[ntags]);
@@ -104,6 +109,8 @@ static void test_random_against_reference(void **state)
                 live[nlive++] = (struct ref){at, seq++, id, ntags++};
             } else if (u < 0.7 && nlive > 0) {
                 int k = (int)gsl_rng_uniform_int(r, (unsigned long)nlive);
+                if (live[k].id == 0)
+                    continue;
                 assert_true(sim_cancel(e, live[k].id));
                 assert_false(sim_cancel(e, live[k].id));
                 live[k] = live[--nlive];
@@ -115,7 +122,8 @@ static void test_random_against_reference(void **state)
                 assert_int_equal(log.n, 1);
                 assert_int_equal(log.tags[0], live[0].tag);
                 assert_int_equal(sim_now_ns(e), live[0].t);
-                assert_false(sim_cancel(e, live[0].id)); /* already fired */
+                if (live[0].id)
+                    assert_false(sim_cancel(e, live[0].id)); /* already fired */
                 memmove(live, live + 1, (size_t)(nlive - 1) * sizeof live[0]);
                 nlive--;
             }
@@ -218,6 +226,45 @@ static void test_sequence_renumbering_keeps_fifo(void **state)
         assert_int_equal(log.tags[20 + i], 2 * i);
     }
     sim_engine_destroy(e);
+}
+
+/* Events due now keep their place among same-time events across the
+ * renumbering too. */
+static void schedule_now_and_later(struct sim_engine *e, void *arg)
+{
+    struct tagged *t = arg; /* t[0] ran; t[1..4] are scheduled from it */
+    t[0].log->tags[t[0].log->n++] = t[0].tag;
+    sim_schedule_now(e, record, &t[1]);
+    sim_schedule_in(e, 0, record, &t[2]);
+    sim_schedule_now(e, record, &t[3]);
+    sim_schedule_in(e, 1, record, &t[4]);
+}
+
+static void test_now_events_keep_order_across_renumbering(void **state)
+{
+    (void)state;
+    /* Renumbered: never; while scheduling t[1] (an event due now is
+     * renumbered while its list is empty); while scheduling t[4] (two are
+     * pending). */
+    static const uint64_t before_limit[] = {0, 4, 6};
+    for (int k = 0; k < 3; k++) {
+        struct sim_engine *e = sim_engine_create(1);
+        struct log log = {.n = 0};
+        struct tagged t[10];
+        for (int i = 0; i < 10; i++)
+            t[i] = (struct tagged){&log, i};
+        if (before_limit[k])
+            sim_engine_test_set_seq(e, (UINT64_C(1) << 40) - before_limit[k]);
+        sim_schedule(e, 5, schedule_now_and_later, &t[0]);
+        sim_schedule(e, 5, record, &t[5]);
+        sim_schedule(e, 6, record, &t[6]);
+        assert_int_equal(sim_run(e, NULL), SIM_STOP_EMPTY);
+        static const int expect[] = {0, 5, 1, 2, 3, 6, 4};
+        assert_int_equal(log.n, 7);
+        for (int i = 0; i < 7; i++)
+            assert_int_equal(log.tags[i], expect[i]);
+        sim_engine_destroy(e);
+    }
 }
 
 static void test_cancel_edge_cases(void **state)
@@ -370,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_random_against_reference),
         cmocka_unit_test(test_large_lists_against_reference),
         cmocka_unit_test(test_sequence_renumbering_keeps_fifo),
+        cmocka_unit_test(test_now_events_keep_order_across_renumbering),
         cmocka_unit_test(test_cancel_edge_cases),
         cmocka_unit_test(test_owned_events_are_freed),
         cmocka_unit_test(test_stop_conditions),

@@ -246,6 +246,85 @@ static void test_wire_round_trip(void **state)
     assert_true(t == 16 && a == 32);
 }
 
+/* The decoders read eight digits at a time: held against a digit-by-digit
+ * reading of every value, and every byte value at every position. */
+static int ref_hex(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+static void test_wire_word_at_a_time(void **state)
+{
+    (void)state;
+    uint64_t seed = 42;
+    char buf[WT_CTX_LEN + 1], r[WT_AGG_MAXLEN + 1];
+    for (int k = 0; k < 20000; k++) {
+        /* Values of every digit count, and every byte pattern. */
+        uint64_t a = splitmix(&seed) >> (k % 64), b = splitmix(&seed) >> ((k / 64) % 64);
+        struct wt_ctx c = {a | 1, b, (uint8_t)k}, d;
+        assert_int_equal(wt_ctx_encode(&c, buf, sizeof buf), WT_CTX_LEN);
+        uint64_t ref = 0;
+        for (int i = 2; i < 18; i++)
+            ref = ref << 4 | (uint64_t)ref_hex(buf[i]);
+        assert_true(ref == c.trace_id);
+        for (int i = 2; i < WT_CTX_LEN; i++)
+            assert_true(buf[i] == '-' || (buf[i] >= '0' && buf[i] <= '9') ||
+                        (buf[i] >= 'a' && buf[i] <= 'f'));
+        assert_int_equal(wt_ctx_decode(&d, buf, WT_CTX_LEN), WT_OK);
+        assert_true(d.trace_id == c.trace_id && d.ctx_id == c.ctx_id && d.flags == c.flags);
+        int n = wt_resp_encode_values(a, b, r, sizeof r);
+        assert_true(n > 0);
+        char expect[WT_AGG_MAXLEN + 1];
+        snprintf(expect, sizeof expect, "1-%llx-%llx", (unsigned long long)a,
+                 (unsigned long long)b);
+        assert_string_equal(r, expect);
+        uint64_t t, g;
+        assert_int_equal(wt_resp_decode(r, (size_t)n, &t, &g), WT_OK);
+        assert_true(t == a && g == b);
+    }
+    /* Every byte at every digit position: accepted exactly when a hex digit,
+     * and then read as that digit. */
+    struct wt_ctx c = {0x0af7651916cd43ddULL, 0xb7ad6b7169203331ULL, 1}, d;
+    wt_ctx_encode(&c, buf, sizeof buf);
+    for (int pos = 2; pos < WT_CTX_LEN; pos++) {
+        if (pos == 18 || pos == 35)
+            continue;
+        for (int byte = 0; byte < 256; byte++) {
+            char copy[WT_CTX_LEN];
+            memcpy(copy, buf, WT_CTX_LEN);
+            copy[pos] = (char)byte;
+            int rc = wt_ctx_decode(&d, copy, WT_CTX_LEN);
+            int v = ref_hex((char)byte);
+            if (v < 0) {
+                assert_int_equal(rc, WT_EFORMAT);
+                continue;
+            }
+            if (pos < 18 && v == 0 && (c.trace_id & ~(UINT64_C(15) << (4 * (17 - pos)))) == 0) {
+                assert_int_equal(rc, WT_EFORMAT); /* trace id 0 */
+                continue;
+            }
+            assert_int_equal(rc, WT_OK);
+            uint64_t got = pos < 18 ? d.trace_id : pos < 35 ? d.ctx_id : d.flags;
+            int shift = pos < 18 ? 4 * (17 - pos) : pos < 35 ? 4 * (34 - pos) : 4 * (37 - pos);
+            assert_int_equal((int)((got >> shift) & 15), v);
+        }
+    }
+}
+
 static void test_wire_malformed_corpus(void **state)
 {
     (void)state;
@@ -340,9 +419,13 @@ static void test_wire_malformed_corpus(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sketch_error_bound), cmocka_unit_test(test_window_merge_equals_union),
-        cmocka_unit_test(test_window_verdict),     cmocka_unit_test(test_sampling_root_and_service),
-        cmocka_unit_test(test_wire_round_trip),    cmocka_unit_test(test_wire_malformed_corpus),
+        cmocka_unit_test(test_sketch_error_bound),
+        cmocka_unit_test(test_window_merge_equals_union),
+        cmocka_unit_test(test_window_verdict),
+        cmocka_unit_test(test_sampling_root_and_service),
+        cmocka_unit_test(test_wire_round_trip),
+        cmocka_unit_test(test_wire_word_at_a_time),
+        cmocka_unit_test(test_wire_malformed_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

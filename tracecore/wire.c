@@ -3,6 +3,8 @@
  * documented in wtrace.h. Decoders look only at buf[0..len). */
 #include "wtrace.h"
 
+#include <string.h>
+
 static const char hexdig[] = "0123456789abcdef";
 
 /* Hex digit values, -1 for anything else: one load per character. */
@@ -17,63 +19,139 @@ static int hexval(char ch)
     return hexvals[(unsigned char)ch] - 1;
 }
 
-/* Writes v as exactly `digits` hex digits (digits even), a byte at a time:
- * the context is encoded on every call, so this is on the hot path. */
-static void put_fixed(char *out, uint64_t v, int digits)
+/* Eight characters as one 64-bit word, the first in the low byte, whatever
+ * the machine's byte order: one load or store where the order is known to
+ * be little-endian, byte by byte elsewhere. */
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) &&                                 \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static uint64_t load8(const char *p)
 {
-    for (int i = digits - 2; i >= 0; i -= 2) {
-        unsigned b = (unsigned)(v & 0xff);
-        out[i] = hexdig[b >> 4];
-        out[i + 1] = hexdig[b & 15];
-        v >>= 8;
-    }
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
 }
 
-/* Parses exactly `digits` hex digits at buf; no branch per digit. */
-static int get_fixed(const char *buf, int digits, uint64_t *v)
+static void store8(char *p, uint64_t x)
+{
+    memcpy(p, &x, 8);
+}
+#else
+static uint64_t load8(const char *p)
 {
     uint64_t x = 0;
-    int bad = 0;
-    for (int i = 0; i < digits; i++) {
-        int d = hexvals[(unsigned char)buf[i]];
-        bad |= d == 0;
-        x = (x << 4) | (uint64_t)((d - 1) & 15);
-    }
-    *v = x;
-    return bad ? WT_EFORMAT : WT_OK;
+    for (int i = 7; i >= 0; i--)
+        x = (x << 8) | (unsigned char)p[i];
+    return x;
+}
+
+static void store8(char *p, uint64_t x)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (char)(x >> (8 * i));
+}
+#endif
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGH UINT64_C(0x8080808080808080)
+
+/* The word of eight hex digits for the low 32 bits of v, most significant
+ * first, lower case. Eight lanes of arithmetic in one register: the context
+ * is encoded on every call, so this is on the hot path. */
+static uint64_t hex8(uint64_t v)
+{
+    uint64_t n = v & 0xffffffffu;
+    /* Spread: nibble k (from the least significant) into byte 7 - k. */
+    n = ((n >> 16) | (n << 32)) & UINT64_C(0x0000ffff0000ffff);
+    n = ((n >> 8) | (n << 16)) & UINT64_C(0x00ff00ff00ff00ff);
+    n = ((n >> 4) | (n << 8)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+    /* Bytes of 10..15 get 'a' - '0' - 10 more than '0' + value. */
+    uint64_t alpha = ((n + 6 * ONES) >> 4) & ONES;
+    return n + '0' * ONES + alpha * ('a' - '0' - 10);
+}
+
+/* Lanes (high bit of each byte) where the byte b of x, all < 0x80, has
+ * b >= k, and where b <= k; k < 0x80. No lane carries into the next. */
+static uint64_t lanes_ge(uint64_t x, unsigned k)
+{
+    return (x + (0x80 - k) * ONES) & HIGH;
+}
+
+static uint64_t lanes_le(uint64_t x, unsigned k)
+{
+    return ((0x80 + k) * ONES - x) & HIGH;
+}
+
+/* Parses eight hex digits (either case) at p into *v; no branch per digit. */
+static int get8(const char *p, uint64_t *v)
+{
+    uint64_t x = load8(p);
+    uint64_t low = x | 0x20 * ONES; /* 'A'..'F' -> 'a'..'f'; digits keep 0x20 */
+    uint64_t ok = (lanes_ge(x, '0') & lanes_le(x, '9')) | (lanes_ge(low, 'a') & lanes_le(low, 'f'));
+    if ((x & HIGH) || ok != HIGH)
+        return WT_EFORMAT;
+    /* Digit values: low nibble, + 9 for letters (bit 6 set). */
+    uint64_t n = (x & 0x0f * ONES) + ((x >> 6) & ONES) * 9;
+    /* Gather: byte 0 is the most significant nibble. */
+    n = ((n << 4) | (n >> 8)) & UINT64_C(0x00ff00ff00ff00ff);
+    n = ((n << 8) | (n >> 16)) & UINT64_C(0x0000ffff0000ffff);
+    n = ((n << 16) | (n >> 32)) & UINT64_C(0x00000000ffffffff);
+    *v = n;
+    return WT_OK;
+}
+
+/* Writes v as 16 hex digits. */
+static void put16(char *out, uint64_t v)
+{
+    store8(out, hex8(v >> 32));
+    store8(out + 8, hex8(v));
+}
+
+static int get16(const char *buf, uint64_t *v)
+{
+    uint64_t hi, lo;
+    if (get8(buf, &hi) || get8(buf + 8, &lo))
+        return WT_EFORMAT;
+    *v = hi << 32 | lo;
+    return WT_OK;
+}
+
+static void put2(char *out, unsigned b)
+{
+    out[0] = hexdig[(b >> 4) & 15];
+    out[1] = hexdig[b & 15];
+}
+
+static int get2(const char *buf, uint64_t *v)
+{
+    int hi = hexval(buf[0]), lo = hexval(buf[1]);
+    if (hi < 0 || lo < 0)
+        return WT_EFORMAT;
+    *v = (uint64_t)(hi << 4 | lo);
+    return WT_OK;
 }
 
 /* Writes v in minimal hex ("0" for zero); returns the digit count. */
 static int put_min(char *out, uint64_t v)
 {
     char tmp[16];
-    int n = 0;
-    do {
-        tmp[n++] = hexdig[v & 15];
-        v >>= 4;
-    } while (v);
-    for (int i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
+    put16(tmp, v);
+    int n = 1;
+    while (n < 16 && (v >> (4 * n)))
+        n++;
+    memcpy(out, tmp + 16 - n, (size_t)n);
     return n;
 }
 
-/* Parses buf[*pos..end) as 1..16 hex digits up to '-' or end. */
-static int get_hex(const char *buf, size_t *pos, size_t end, size_t min, size_t max, uint64_t *v)
+/* Parses buf[0..n) as 1..16 hex digits: right-aligned among '0's, then
+ * read as sixteen. */
+static int get_field(const char *buf, size_t n, uint64_t *v)
 {
-    size_t i = *pos;
-    uint64_t x = 0;
-    while (i < end && buf[i] != '-') {
-        int d = hexval(buf[i]);
-        if (d < 0 || i - *pos >= max)
-            return WT_EFORMAT;
-        x = (x << 4) | (uint64_t)d;
-        i++;
-    }
-    if (i - *pos < min)
+    if (n < 1 || n > 16)
         return WT_EFORMAT;
-    *pos = i;
-    *v = x;
-    return WT_OK;
+    char tmp[16];
+    memset(tmp, '0', 16 - n);
+    memcpy(tmp + 16 - n, buf, n);
+    return get16(tmp, v);
 }
 
 /* Checks the "<version>-" prefix. */
@@ -90,11 +168,11 @@ int wt_ctx_encode(const struct wt_ctx *c, char *buf, size_t size)
         return WT_ESPACE;
     buf[0] = '1';
     buf[1] = '-';
-    put_fixed(buf + 2, c->trace_id, 16);
+    put16(buf + 2, c->trace_id);
     buf[18] = '-';
-    put_fixed(buf + 19, c->ctx_id, 16);
+    put16(buf + 19, c->ctx_id);
     buf[35] = '-';
-    put_fixed(buf + 36, c->flags, 2);
+    put2(buf + 36, c->flags);
     buf[WT_CTX_LEN] = '\0';
     return WT_CTX_LEN;
 }
@@ -109,8 +187,8 @@ int wt_ctx_decode(struct wt_ctx *c, const char *buf, size_t len)
     if (len != WT_CTX_LEN)
         return WT_EFORMAT;
     uint64_t trace, ctx, flags;
-    if (buf[18] != '-' || buf[35] != '-' || get_fixed(buf + 2, 16, &trace) ||
-        get_fixed(buf + 19, 16, &ctx) || get_fixed(buf + 36, 2, &flags))
+    if (buf[18] != '-' || buf[35] != '-' || get16(buf + 2, &trace) || get16(buf + 19, &ctx) ||
+        get2(buf + 36, &flags))
         return WT_EFORMAT;
     if (trace == 0)
         return WT_EFORMAT; /* 0 is never a trace id */
@@ -131,8 +209,7 @@ int wt_resp_encode_values(uint64_t total, uint64_t agg, char *buf, size_t size)
     n += put_min(tmp + n, agg);
     if (size < (size_t)n + 1)
         return WT_ESPACE;
-    for (int i = 0; i < n; i++)
-        buf[i] = tmp[i];
+    memcpy(buf, tmp, (size_t)n);
     buf[n] = '\0';
     return n;
 }
@@ -156,10 +233,12 @@ int wt_resp_decode(const char *buf, size_t len, uint64_t *total, uint64_t *agg)
         return rc;
     if (len > WT_AGG_MAXLEN)
         return WT_EFORMAT;
-    size_t pos = 2;
+    const char *dash = memchr(buf + 2, '-', len - 2);
+    if (!dash)
+        return WT_EFORMAT;
+    size_t n1 = (size_t)(dash - (buf + 2));
     uint64_t t, a;
-    if (get_hex(buf, &pos, len, 1, 16, &t) || pos >= len || buf[pos++] != '-' ||
-        get_hex(buf, &pos, len, 1, 16, &a) || pos != len)
+    if (get_field(buf + 2, n1, &t) || get_field(dash + 1, len - 3 - n1, &a))
         return WT_EFORMAT;
     *total = t;
     *agg = a;
