@@ -59,7 +59,7 @@ static void draw_step(struct svc_world *w, struct visit *v, const struct mdl_ste
     int64_t demand = 0;
     if (d.runs && st->kind == MDL_STEP_COMPUTE)
         demand =
-            svc_time_ns(w, d.demand, "compute of service \"%s\" (line %d)", s->def->name, st->line);
+            SVC_TIME_NS(w, d.demand, "compute of service \"%s\" (line %d)", s->def->name, st->line);
     step_drawn(&v->hs, d.runs, demand, d.pick);
 }
 
@@ -107,8 +107,8 @@ static int64_t stack_ns(struct svc_world *w, const struct svc_instance *in, doub
 {
     if (in->svc->def->sched != MDL_SCHED_LWT || (w->stack_msg_ns == 0 && w->stack_byte_ns == 0))
         return 0;
-    return svc_time_ns(w, ((double)w->stack_msg_ns + w->stack_byte_ns * bytes) * 1e-9,
-                       "network stack work for a message of %g bytes", bytes);
+    double s = ((double)w->stack_msg_ns + w->stack_byte_ns * bytes) * 1e-9;
+    return SVC_TIME_NS(w, s, "network stack work for a message of %g bytes", bytes);
 }
 
 static void stack_done(struct sim_engine *eng, void *arg)

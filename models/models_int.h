@@ -12,6 +12,7 @@
 #include "models/run.h"
 #include "models/step.h"
 #include "sim/engine.h"
+#include "sim/units.h"
 #include "tracecore/wtrace.h"
 
 #include <gsl/gsl_rng.h>
@@ -280,6 +281,11 @@ void span_add(struct svc_world *w, const struct visit *v, int kind, int64_t from
  * 12)") and returns 0. */
 int64_t svc_time_ns(struct svc_world *w, double s, const char *what, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same for hot paths, where s is a plain variable (it is evaluated more
+ * than once): inline, and the message is only formatted when s is out of
+ * range (a variadic function is never inlined). */
+#define SVC_TIME_NS(w, s, ...)                                                                     \
+    ((s) >= 0 && (s) <= MDL_TIME_MAX ? sim_sec_to_ns(s) : svc_time_ns((w), (s), __VA_ARGS__))
 /* Stops the run with an error (the first one is kept). */
 void svc_fail(struct svc_world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -10,7 +10,7 @@
 static int64_t draw(struct svc_world *w, const struct sim_dist *d, gsl_rng *r)
 {
     double s = d->kind == SIM_DIST_CONST ? d->p1 : sim_dist_sample(d, r);
-    return svc_time_ns(w, s, "network latency");
+    return SVC_TIME_NS(w, s, "network latency");
 }
 
 int64_t net_delay_ns(struct svc_world *w, int from, int to, double bytes, struct svc_instance *link)
@@ -21,8 +21,8 @@ int64_t net_delay_ns(struct svc_world *w, int from, int to, double bytes, struct
     int64_t d = draw(w, lat, w->rng_net) + w->host_latency_ns;
     if (!(n->bandwidth > 0) || !(bytes > 0))
         return d;
-    int64_t ser =
-        svc_time_ns(w, bytes * 8.0 / n->bandwidth, "sending a message of %g bytes", bytes);
+    double s = bytes * 8.0 / n->bandwidth;
+    int64_t ser = SVC_TIME_NS(w, s, "sending a message of %g bytes", bytes);
     if (!n->queueing || !link)
         return d + ser;
     int64_t now = sim_now_ns(w->eng);

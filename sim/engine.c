@@ -322,8 +322,12 @@ enum sim_stop_reason sim_run(struct sim_engine *e, const struct sim_run_opts *op
         e->warm = false;
         warm_id = sim_schedule(e, opts->warmup_ns, warmup_fire, &wc);
     }
-    uint64_t budget = opts->max_events;
-    uint64_t start = e->events;
+    /* Limits as one comparison each per event. */
+    int64_t until = opts->until_ns >= 0 ? opts->until_ns : INT64_MAX;
+    uint64_t last_event = opts->max_events && opts->max_events < UINT64_MAX - e->events
+                              ? e->events + opts->max_events
+                              : UINT64_MAX;
+    uint64_t max_same = opts->max_same_time ? opts->max_same_time : UINT64_MAX;
     enum sim_stop_reason why = SIM_STOP_EMPTY;
     e->stop = false;
     uint64_t same = 0;
@@ -343,11 +347,11 @@ enum sim_stop_reason sim_run(struct sim_engine *e, const struct sim_run_opts *op
         if (!have && !now_first)
             break;
         int64_t t = now_first ? e->now : top.t;
-        if (opts->until_ns >= 0 && t > opts->until_ns) {
+        if (t > until) {
             why = SIM_STOP_TIME;
             break;
         }
-        if (budget && e->events - start >= budget) {
+        if (e->events >= last_event) {
             why = SIM_STOP_EVENTS;
             break;
         }
@@ -356,7 +360,7 @@ enum sim_stop_reason sim_run(struct sim_engine *e, const struct sim_run_opts *op
             break;
         }
         same = t == e->now ? same + 1 : 0;
-        if (opts->max_same_time && same >= opts->max_same_time) {
+        if (same >= max_same) {
             why = SIM_STOP_STUCK;
             break;
         }

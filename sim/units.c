@@ -101,17 +101,6 @@ int sim_parse_number(const char *text, double *value)
     return parse_with_units(text, none, value);
 }
 
-int64_t sim_sec_to_ns(double s)
-{
-    double ns = s * 1e9;
-    if (!(ns < 9.2e18))
-        return INT64_MAX;
-    if (ns <= -9.2e18)
-        return INT64_MIN;
-    /* Round half away from zero, as llround does, without the libm call. */
-    return ns >= 0 ? (int64_t)(ns + 0.5) : -(int64_t)(-ns + 0.5);
-}
-
 static void trim_copy(char *dst, size_t cap, const char *b, const char *e)
 {
     while (b < e && isspace((unsigned char)*b))

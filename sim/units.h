@@ -20,8 +20,18 @@ int sim_parse_size(const char *text, double *bytes);
 /* Parses a finite plain number (no unit). */
 int sim_parse_number(const char *text, double *value);
 
-/* Converts seconds to integer nanoseconds, rounding to nearest and saturating. */
-int64_t sim_sec_to_ns(double seconds);
+/* Converts seconds to integer nanoseconds, rounding half away from zero (as
+ * llround does, without the libm call) and saturating. Inline: every drawn
+ * time passes through it. */
+static inline int64_t sim_sec_to_ns(double s)
+{
+    double ns = s * 1e9;
+    if (!(ns < 9.2e18))
+        return INT64_MAX;
+    if (ns <= -9.2e18)
+        return INT64_MIN;
+    return ns >= 0 ? (int64_t)(ns + 0.5) : -(int64_t)(-ns + 0.5);
+}
 static inline double sim_ns_to_sec(int64_t ns)
 {
     return (double)ns * 1e-9;

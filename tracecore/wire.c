@@ -233,12 +233,13 @@ int wt_resp_decode(const char *buf, size_t len, uint64_t *total, uint64_t *agg)
         return rc;
     if (len > WT_AGG_MAXLEN)
         return WT_EFORMAT;
-    const char *dash = memchr(buf + 2, '-', len - 2);
-    if (!dash)
+    size_t dash = 2;
+    while (dash < len && buf[dash] != '-')
+        dash++;
+    if (dash == len)
         return WT_EFORMAT;
-    size_t n1 = (size_t)(dash - (buf + 2));
     uint64_t t, a;
-    if (get_field(buf + 2, n1, &t) || get_field(dash + 1, len - 3 - n1, &a))
+    if (get_field(buf + 2, dash - 2, &t) || get_field(buf + dash + 1, len - dash - 1, &a))
         return WT_EFORMAT;
     *total = t;
     *agg = a;
