@@ -126,7 +126,7 @@ void svc_visit_pool_fini(struct svc_world *w)
     w->free_visits = NULL;
 }
 
-void span_add(struct svc_world *w, const struct visit *v, int kind, int64_t from, int64_t to)
+void span_record(struct svc_world *w, const struct visit *v, int kind, int64_t from, int64_t to)
 {
     if (!v->exported || (to <= from && kind != SPAN_VISIT))
         return;

@@ -5,6 +5,7 @@
 
 #include "sim/datafile.h"
 #include "sim/err.h"
+#include "sim/rng.h"
 #include "sim/strbuf.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
@@ -272,7 +273,7 @@ void sim_dist_fini(struct sim_dist *d)
 double sim_exp_draw(gsl_rng *r, double mean)
 {
     /* 1 - U lies in (0, 1]: log() of it is finite, and faster than log1p(). */
-    return -mean * log(1.0 - gsl_rng_uniform(r));
+    return -mean * log(1.0 - sim_rng_uniform(r));
 }
 
 double sim_dist_sample(const struct sim_dist *d, gsl_rng *r)

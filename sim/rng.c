@@ -31,39 +31,16 @@ uint64_t sim_rng_derive(uint64_t master, const char *name)
     return splitmix64(splitmix64(master) ^ h);
 }
 
-struct xoshiro {
-    uint64_t s[4];
-};
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static inline uint64_t xoshiro_next(struct xoshiro *x)
-{
-    uint64_t *s = x->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
 void sim_xoshiro_seed_state(void *state, const uint64_t s[4])
 {
-    struct xoshiro *x = state;
+    struct sim_xoshiro *x = state;
     for (int i = 0; i < 4; i++)
         x->s[i] = s[i];
 }
 
 static void xoshiro_set(void *state, unsigned long seed)
 {
-    struct xoshiro *x = state;
+    struct sim_xoshiro *x = state;
     uint64_t z = seed;
     for (int i = 0; i < 4; i++) {
         z += 0x9e3779b97f4a7c15ULL; /* splitmix64, kept in step */
@@ -76,19 +53,19 @@ static void xoshiro_set(void *state, unsigned long seed)
 
 static unsigned long xoshiro_get(void *state)
 {
-    return (unsigned long)xoshiro_next(state);
+    return (unsigned long)sim_xoshiro_next(state);
 }
 
 static double xoshiro_get_double(void *state)
 {
-    return (double)(xoshiro_next(state) >> 11) * 0x1.0p-53;
+    return (double)(sim_xoshiro_next(state) >> 11) * 0x1.0p-53;
 }
 
 static const gsl_rng_type xoshiro_type = {
-    "xoshiro256**",         /* name */
-    ULONG_MAX,              /* max */
-    0,                      /* min */
-    sizeof(struct xoshiro), /* size of the state */
+    "xoshiro256**",             /* name */
+    ULONG_MAX,                  /* max */
+    0,                          /* min */
+    sizeof(struct sim_xoshiro), /* size of the state */
     xoshiro_set,
     xoshiro_get,
     xoshiro_get_double,

@@ -19,4 +19,33 @@ void sim_xoshiro_seed_state(void *state, const uint64_t s[4]);
 /* An xoshiro256** stream seeded by sim_rng_derive(). */
 gsl_rng *sim_rng_create(uint64_t master, const char *name);
 
+/* xoshiro256**'s state and step (shared by the gsl_rng_type in rng.c and the
+ * inline draw below). */
+struct sim_xoshiro {
+    uint64_t s[4];
+};
+
+static inline uint64_t sim_xoshiro_next(struct sim_xoshiro *x)
+{
+    uint64_t *s = x->s;
+    uint64_t r1 = s[1] * 5, result = ((r1 << 7) | (r1 >> 57)) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return result;
+}
+
+/* gsl_rng_uniform(r), the same value, without GSL's two calls through
+ * pointers when r is an xoshiro256** stream (every stream of the engine). */
+static inline double sim_rng_uniform(gsl_rng *r)
+{
+    if (r->type == sim_rng_xoshiro256ss)
+        return (double)(sim_xoshiro_next(r->state) >> 11) * 0x1.0p-53;
+    return gsl_rng_uniform(r);
+}
+
 #endif

@@ -6,7 +6,7 @@ include_HEADERS += %reldir%/wtrace.h
 libwtrace_la_SOURCES = %reldir%/wtrace.h %reldir%/req.c %reldir%/wire.c %reldir%/sketch.c \
 	%reldir%/window.c
 libwtrace_la_CPPFLAGS = -I$(srcdir)/%reldir%
-libwtrace_la_CFLAGS = -std=c99 -pedantic $(WARN_CFLAGS) $(WERROR_CFLAGS) $(SAN_CFLAGS)
+libwtrace_la_CFLAGS = -std=c99 -pedantic $(WARN_CFLAGS) $(WERROR_CFLAGS) $(SAN_CFLAGS) $(STRINGOP_CFLAGS)
 # Interface 1: struct wt_req, wt_call, wt_service, wt_callee_stats and
 # wt_window_verdict grew for critical-path attribution (caller storage:
 # binaries built against 0 must be rebuilt).
