@@ -3,7 +3,8 @@
  *  - instances: one service with N = 10^4, 10^5, 10^6 instances (and as
  *    many allowed), a run of one simulated millisecond with one request;
  *    wall time of load + run, and peak RSS growth per instance;
- *  - balancers: time per request at 10 and at 100000 instances;
+ *  - balancers: time per request at 10 and at 100000 instances (beyond
+ *    set-up: the difference of a long and a short run);
  *  - services: generated trees (uksim gen tree, degree 10, depth 3 to 5:
  *    1111, 11111 and 111111 services) under 2 requests per second for 2 s,
  *    each request visiting every service; wall time of generate + load +
@@ -11,6 +12,7 @@
  * Each measurement runs in a child process of its own, so that its peak RSS
  * growth is its own. Wall times on a shared machine: read them as orders
  * of magnitude and as the shape of the growth (linear or not). */
+#define _GNU_SOURCE /* sched_setaffinity, in bench_util.h */
 #include "bench/bench_util.h"
 #include "models/model.h"
 #include "models/run.h"
@@ -89,28 +91,42 @@ int main(void)
         fflush(stdout);
         _exit(0);
     }
-    /* A power-of-two balancer draws two instances: its cost per request must
-     * not grow with the instance count. */
+    /* A balancer's cost per request must not grow with the instance count.
+     * The cost per request is the time a run of 40 s takes beyond one of
+     * 20 s (set-up, which grows with the instances, cancels), over the
+     * 10^6 requests in between; rounds interleave the two sizes, and the
+     * ratio is the median of the rounds' ratios. */
+    bench_pin();
     for (int lb = 0; lb < 3; lb++) {
         static const char *const lbs[] = {"power-of-two", "random", "least-outstanding"};
-        double per[2];
+        enum { ROUNDS = 5 };
+        double per[2][ROUNDS], ratio[ROUNDS];
         static const long n[2] = {10, 100000};
-        for (int k = 0; k < 2; k++) {
-            char text[512];
-            snprintf(text, sizeof text,
-                     "run = { duration = \"20s\"; };\n"
-                     "network = { stack_cost = 0; };\n"
-                     "services = ( { name = \"s\"; instances = %ld; max = %ld; lb = \"%s\";\n"
-                     "  handler = ( { compute = \"exp(100us)\"; } ); } );\n"
-                     "workload = { rate = \"const(50000)\"; };\n",
-                     n[k], n[k], lbs[lb]);
-            double t0 = bench_now();
-            if (run_text(text, "balancer", NULL, 0))
-                return 1;
-            per[k] = (bench_now() - t0) / (20 * 50000.0) * 1e9;
+        for (int r = 0; r < ROUNDS; r++) {
+            for (int k = 0; k < 2; k++) {
+                double t[2];
+                for (int len = 0; len < 2; len++) {
+                    char text[512];
+                    snprintf(text, sizeof text,
+                             "run = { duration = \"%ds\"; };\n"
+                             "network = { stack_cost = 0; };\n"
+                             "services = ( { name = \"s\"; instances = %ld; max = %ld; lb = "
+                             "\"%s\";\n"
+                             "  handler = ( { compute = \"exp(100us)\"; } ); } );\n"
+                             "workload = { rate = \"const(50000)\"; };\n",
+                             len ? 40 : 20, n[k], n[k], lbs[lb]);
+                    double t0 = bench_now();
+                    if (run_text(text, "balancer", NULL, 0))
+                        return 1;
+                    t[len] = bench_now() - t0;
+                }
+                per[k][r] = (t[1] - t[0]) / (20 * 50000.0) * 1e9;
+            }
+            ratio[r] = per[1][r] / per[0][r];
         }
         printf("%-17s balancer: %.0f ns per request at 10 instances, %.0f at 100000 (%.2fx)\n",
-               lbs[lb], per[0], per[1], per[1] / per[0]);
+               lbs[lb], bench_median(per[0], ROUNDS), bench_median(per[1], ROUNDS),
+               bench_median(ratio, ROUNDS));
         fflush(stdout);
     }
     /* Trees of degree 10: 1 + 10 + ... + 10^depth services. */

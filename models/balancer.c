@@ -10,7 +10,10 @@
 #include "sim/units.h"
 #include "sim/xalloc.h"
 
+#include "sim/rng.h"
+
 #include <gsl/gsl_rng.h>
+#include <limits.h>
 
 /* The most requests instance in may hold (0: no limit). */
 static int room_cap(const struct svc_service *s)
@@ -45,6 +48,39 @@ static struct svc_instance *draw_ready(struct svc_service *s, int cap)
         if (has_room(s->ready[i], cap) && r-- == 0)
             return s->ready[i];
     return NULL;
+}
+
+/* Above this many ready instances their records no longer stay in the
+ * processor's caches between requests: a pick that reads two cold
+ * instances waited on memory for longer than the rest of the request took. */
+#define PREFETCH_READY 1024
+
+/* Starts loading the instances the next pick of s will draw first, while
+ * the rest of this request runs (for picks of `draws` draws each). The draws are those gsl_rng_uniform_int()
+ * will make next (a copy of the stream's state steps ahead; the stream
+ * itself is untouched, so nothing the run computes changes). */
+/* Always inlined: as a function of its own that only prefetches, the
+ * compiler finds it has no effect and drops the calls. */
+static inline __attribute__((always_inline)) void prefetch_next_picks(const struct svc_service *s,
+                                                                      int draws)
+{
+    if (s->nready < PREFETCH_READY || s->rng_lb->type != sim_rng_xoshiro256ss)
+        return;
+    struct sim_xoshiro x = *(const struct sim_xoshiro *)s->rng_lb->state;
+    unsigned long scale = ULONG_MAX / (unsigned long)s->nready;
+    /* The next pick's instances (their ready[] entries were fetched one
+     * pick ago), then the ready[] entries of the pick after. */
+    for (int k = 0; k < draws; k++) {
+        unsigned long i = (unsigned long)sim_xoshiro_next(&x) / scale;
+        if (i < (unsigned long)s->nready)
+            for (size_t b = 0; b < sizeof(struct svc_instance); b += 64)
+                __builtin_prefetch((const char *)s->ready[i] + b);
+    }
+    for (int k = 0; k < draws; k++) {
+        unsigned long i = (unsigned long)sim_xoshiro_next(&x) / scale;
+        if (i < (unsigned long)s->nready)
+            __builtin_prefetch(&s->ready[i]);
+    }
 }
 
 /* ---- least outstanding: an indexed binary min-heap ---- */
@@ -136,11 +172,16 @@ struct svc_instance *svc_lb_pick(struct svc_service *s)
             }
         }
         return NULL;
-    case MDL_LB_RANDOM: return draw_ready(s, cap);
+    case MDL_LB_RANDOM: {
+        struct svc_instance *a = draw_ready(s, cap);
+        prefetch_next_picks(s, 1);
+        return a;
+    }
     case MDL_LB_POWER_OF_TWO: {
         /* The better of two draws (O(1) per request at any size). */
         struct svc_instance *a = draw_ready(s, cap);
         struct svc_instance *b = a && s->nready > 1 ? draw_ready(s, cap) : NULL;
+        prefetch_next_picks(s, 2);
         return b && b->outstanding < a->outstanding ? b : a;
     }
     case MDL_LB_LEAST_OUTSTANDING: {
