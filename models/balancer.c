@@ -56,9 +56,9 @@ static struct svc_instance *draw_ready(struct svc_service *s, int cap)
 #define PREFETCH_READY 1024
 
 /* Starts loading the instances the next pick of s will draw first, while
- * the rest of this request runs (for picks of `draws` draws each). The draws are those gsl_rng_uniform_int()
- * will make next (a copy of the stream's state steps ahead; the stream
- * itself is untouched, so nothing the run computes changes). */
+ * the rest of this request runs (for picks of `draws` draws each). The draws are those
+ * gsl_rng_uniform_int() will make next (a copy of the stream's state steps ahead; the stream itself
+ * is untouched, so nothing the run computes changes). */
 /* Always inlined: as a function of its own that only prefetches, the
  * compiler finds it has no effect and drops the calls. */
 static inline __attribute__((always_inline)) void prefetch_next_picks(const struct svc_service *s,

@@ -283,6 +283,21 @@ void svc_add_busy(struct svc_world *w, struct svc_instance *in, int64_t from, in
         s->st.busy += sim_ns_to_sec(to - from);
 }
 
+void svc_cpu_set(struct svc_instance *in, struct visit *what)
+{
+    struct svc_service *s = in->svc;
+    if (!in->running && what) {
+        s->busy = xgrow(s->busy, &s->busy_cap, (size_t)s->nbusy + 1, sizeof *s->busy);
+        in->busy_pos = s->nbusy;
+        s->busy[s->nbusy++] = in;
+    } else if (in->running && !what) {
+        struct svc_instance *last = s->busy[--s->nbusy];
+        s->busy[in->busy_pos] = last;
+        last->busy_pos = in->busy_pos;
+    }
+    in->running = what;
+}
+
 void svc_close_busy(struct svc_world *w, int64_t now)
 {
     for (size_t i = 0; i < w->nsvcs; i++) {
@@ -345,5 +360,6 @@ void svc_instances_fini(struct svc_service *s)
     }
     free(s->inst);
     free(s->ready);
+    free(s->busy);
     free(s->lo);
 }

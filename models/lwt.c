@@ -116,7 +116,7 @@ static void stack_done(struct sim_engine *eng, void *arg)
     struct svc_instance *in = arg;
     struct svc_world *w = in->svc->world;
     svc_add_busy(w, in, in->run_start, sim_now_ns(eng));
-    in->running = NULL;
+    svc_cpu_set(in, NULL);
     struct visit *v = in->stack_rx;
     in->stack_rx = NULL;
     if (v)
@@ -130,7 +130,7 @@ static void stack_done(struct sim_engine *eng, void *arg)
 static void stack_start(struct svc_world *w, struct svc_instance *in, int64_t d, struct visit *rx)
 {
     assert(!in->running);
-    in->running = &w->stack_work;
+    svc_cpu_set(in, &w->stack_work);
     in->run_start = sim_now_ns(w->eng);
     in->stack_rx = rx;
     sim_schedule_in(w->eng, d, stack_done, in);
@@ -224,7 +224,7 @@ static bool burst_start(struct svc_world *w, struct svc_instance *in, struct vis
         return false;
     }
     v->slice_ns = d;
-    in->running = v;
+    svc_cpu_set(in, v);
     in->run_start = now;
     sim_schedule_in(w->eng, d, burst_done, in);
     return true;
@@ -351,7 +351,7 @@ static void burst_done(struct sim_engine *eng, void *arg)
     svc_add_busy(w, in, in->run_start, sim_now_ns(eng));
     span_add(w, v, SPAN_CPU, in->run_start, sim_now_ns(eng));
     v->t_mark = sim_now_ns(eng);
-    in->running = NULL;
+    svc_cpu_set(in, NULL);
     burst_end(w, v);
     if (in->svc->def->sched == MDL_SCHED_LWT)
         lwt_loop(w, in);

@@ -103,6 +103,7 @@ struct svc_instance {
     struct svc_service *svc;
     int index;
     int ready_pos;                     /* position in svc->ready while READY */
+    int busy_pos;                      /* position in svc->busy while running */
     int lo_pos;                        /* least-outstanding: position in svc->lo, or -1 */
     uint64_t lo_stamp;                 /* least-outstanding: when last picked (ties) */
     struct svc_instance *next_stopped; /* free list of stopped instances */
@@ -146,6 +147,11 @@ struct svc_service {
     struct svc_instance **ready; /* the READY ones, in no particular order */
     int nready;
     size_t ready_cap;
+    /* The instances whose CPU is taken (running != NULL): a window closes
+     * over these, not over every instance. */
+    struct svc_instance **busy;
+    int nbusy;
+    size_t busy_cap;
     /* lb = "least-outstanding": the READY ones in a min-heap by
      * (outstanding, lo_stamp), so a pick is O(log n). */
     struct svc_instance **lo;
@@ -325,6 +331,9 @@ void svc_instances_fini(struct svc_service *s);
 /* Adds the CPU burst [from, to) of in to its busy time and the part after
  * warm-up to its service's. */
 void svc_add_busy(struct svc_world *w, struct svc_instance *in, int64_t from, int64_t to);
+/* Sets in->running (what: a visit, &world.stack_work, or NULL) and keeps
+ * the service's list of busy instances. */
+void svc_cpu_set(struct svc_instance *in, struct visit *what);
 
 /* balancer.c: requests reaching a service. */
 /* Sends request or call v (its class and bytes set) to service `to` from

@@ -169,17 +169,28 @@ void svc_verdict(const struct svc_service *s, int k, int *kind, int *callee, dou
         *wait = (double)v.wait_ns * 1e-9;
 }
 
+static int by_index(const void *a, const void *b)
+{
+    int x = (*(struct svc_instance *const *)a)->index;
+    int y = (*(struct svc_instance *const *)b)->index;
+    return (x > y) - (x < y);
+}
+
 void svc_acc_close(struct svc_world *w, int k)
 {
     int64_t now = sim_now_ns(w->eng), start = w->cacc[k].start;
     for (size_t i = 0; i < w->nsvcs; i++) {
         struct svc_service *s = &w->svcs[i];
         svc_serving_mark(s);
-        for (int j = 0; j < s->ninst; j++)
-            if (s->inst[j]->running) {
-                int64_t from = s->inst[j]->run_start;
-                s->acc[k].busy += sim_ns_to_sec(now - (from < start ? start : from));
-            }
+        /* The busy instances only, summed in instance order (as a scan of
+         * every instance did: the same floating-point sum). */
+        qsort(s->busy, (size_t)s->nbusy, sizeof *s->busy, by_index);
+        for (int j = 0; j < s->nbusy; j++) {
+            struct svc_instance *in = s->busy[j];
+            in->busy_pos = j;
+            int64_t from = in->run_start;
+            s->acc[k].busy += sim_ns_to_sec(now - (from < start ? start : from));
+        }
     }
 }
 
