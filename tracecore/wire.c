@@ -130,28 +130,40 @@ static int get2(const char *buf, uint64_t *v)
     return WT_OK;
 }
 
-/* Writes v in minimal hex ("0" for zero); returns the digit count. */
-static int put_min(char *out, uint64_t v)
+/* Hex digits of v written minimally ("0" for zero). */
+static int hex_digits(uint64_t v)
 {
-    char tmp[16];
-    put16(tmp, v);
     int n = 1;
     while (n < 16 && (v >> (4 * n)))
         n++;
-    memcpy(out, tmp + 16 - n, (size_t)n);
     return n;
 }
 
-/* Parses buf[0..n) as 1..16 hex digits: right-aligned among '0's, then
- * read as sixteen. */
+/* Writes the n digits of v, a digit at a time: the values are times in ns,
+ * five to eight digits as a rule, and a loop over those beats any
+ * word-wide trick with its copy. */
+static void put_digits(char *out, uint64_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--) {
+        out[i] = hexdig[v & 15];
+        v >>= 4;
+    }
+}
+
+/* Parses buf[0..n) as 1..16 hex digits; no branch per digit. */
 static int get_field(const char *buf, size_t n, uint64_t *v)
 {
     if (n < 1 || n > 16)
         return WT_EFORMAT;
-    char tmp[16];
-    memset(tmp, '0', 16 - n);
-    memcpy(tmp + 16 - n, buf, n);
-    return get16(tmp, v);
+    uint64_t x = 0;
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        int d = hexvals[(unsigned char)buf[i]];
+        bad |= d == 0;
+        x = (x << 4) | (uint64_t)((d - 1) & 15);
+    }
+    *v = x;
+    return bad ? WT_EFORMAT : WT_OK;
 }
 
 /* Checks the "<version>-" prefix. */
@@ -200,16 +212,14 @@ int wt_ctx_decode(struct wt_ctx *c, const char *buf, size_t len)
 
 int wt_resp_encode_values(uint64_t total, uint64_t agg, char *buf, size_t size)
 {
-    char tmp[WT_AGG_MAXLEN + 1];
-    int n = 0;
-    tmp[n++] = '1';
-    tmp[n++] = '-';
-    n += put_min(tmp + n, total);
-    tmp[n++] = '-';
-    n += put_min(tmp + n, agg);
+    int n1 = hex_digits(total), n2 = hex_digits(agg), n = 2 + n1 + 1 + n2;
     if (size < (size_t)n + 1)
         return WT_ESPACE;
-    memcpy(buf, tmp, (size_t)n);
+    buf[0] = '1';
+    buf[1] = '-';
+    put_digits(buf + 2, total, n1);
+    buf[2 + n1] = '-';
+    put_digits(buf + 3 + n1, agg, n2);
     buf[n] = '\0';
     return n;
 }
