@@ -423,8 +423,9 @@ static void visit_leave(struct svc_world *w, struct visit *v)
     span_add(w, v, SPAN_VISIT, v->t_nic, sim_now_ns(w->eng));
     for (int k = 0; k < NACC; k++) {
         s->acc[k].completions++;
-        /* Without a policy nobody reads the policy period's statistics. */
-        if (v->wt.sampled && (k != ACC_POLICY || w->control))
+        /* Without a policy nobody reads the policy period's statistics;
+         * the run's window may take this visit with its series window. */
+        if (v->wt.sampled && (k != ACC_POLICY || w->control) && (k != ACC_RUN || !s->run_by_merge))
             wt_window_add(&s->acc[k].win, &v->wt);
     }
     /* The tracing core's books close: every hook came in order, and its

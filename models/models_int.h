@@ -185,6 +185,11 @@ struct svc_service {
     struct edge_stats *edges; /* per local callee: measured traced calls */
     /* The current time-series window and policy period (instances merged). */
     struct svc_acc acc[NACC];
+    /* The run's window takes the current series window whole when it closes
+     * (one merge) instead of each visit of it (an add per visit): chosen per
+     * window, for windows after a busy one, so that each visit is counted
+     * once either way. */
+    bool run_by_merge;
     int64_t serving_mark; /* last change of the serving count */
     int64_t last_arrival; /* of a visit, for idle timeouts */
 };

@@ -203,12 +203,18 @@ void svc_acc_reset(struct svc_world *w, int k)
         wt_window_init(&a->win, ns(now), ns(now), a->callees, (uint32_t)s->ncallees);
         a->arrivals = a->completions = a->drops = 0;
         a->busy = a->serving = 0;
+        if (k == ACC_RUN) /* the open series window holds visits from before */
+            s->run_by_merge = false;
     }
     struct client_acc *c = &w->cacc[k];
     wt_sketch_init(&c->lat);
     c->sent = c->completed = c->failed = 0;
     c->start = now;
 }
+
+/* Sampled visits in a window from which the next window's visits reach the
+ * run's window by one merge rather than one add each. */
+#define RUN_MERGE_MIN 32
 
 void svc_window_flush(struct svc_world *w)
 {
@@ -245,6 +251,13 @@ void svc_window_flush(struct svc_world *w)
             .remote_wait = mean_calls(a, s->ncallees, 1),
         };
         svc_verdict(s, ACC_SERIES, &r->verdict, &r->verdict_callee, NULL);
+        /* The run's window: this window's visits, if they were left to it;
+         * and for the next window, merging if this one was busy enough to
+         * make a merge (the sketch's buckets, the callees) cheaper than an
+         * add per visit. */
+        if (s->run_by_merge)
+            wt_window_merge(&s->acc[ACC_RUN].win, win);
+        s->run_by_merge = win->requests >= RUN_MERGE_MIN;
     }
     w->crows = xgrow(w->crows, &w->crows_cap, w->ncrows + 1, sizeof *w->crows);
     w->crows[w->ncrows++] = (struct run_client_row){
