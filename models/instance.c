@@ -332,10 +332,26 @@ void svc_check_invariants(struct svc_world *w)
                      "internal error: service \"%s\" billed %.9g instance-seconds, but its "
                      "instance count integrates to %.9g",
                      s->def->name, b, a);
-        for (int k = 0; k < s->ninst && !w->failed; k++)
+        int running = 0;
+        for (int k = 0; k < s->ninst && !w->failed; k++) {
             if (s->inst[k]->state == INST_DRAINING && !holds_work(s->inst[k]))
                 svc_fail(w, "internal error: an instance of \"%s\" drains with nothing left",
                          s->def->name);
+            running += s->inst[k]->running != NULL;
+        }
+        bool listed = s->nbusy == running;
+        for (int k = 0; k < s->nbusy; k++)
+            listed &= s->busy[k]->running != NULL && s->busy[k]->busy_pos == k;
+        if (!w->failed && !listed)
+            svc_fail(w, "internal error: service \"%s\": its list of busy instances is wrong",
+                     s->def->name);
+        /* Each sampled visit reached the run's window once: by an add, or
+         * with its series window. */
+        if (!w->failed && s->acc[ACC_RUN].win.requests != s->run_visits)
+            svc_fail(w,
+                     "internal error: service \"%s\": the run's window holds %llu visits of %llu",
+                     s->def->name, (unsigned long long)s->acc[ACC_RUN].win.requests,
+                     (unsigned long long)s->run_visits);
         if (!w->failed &&
             s->drains_started != s->drains_stopped + (uint64_t)s->count[INST_DRAINING])
             svc_fail(w,

@@ -421,6 +421,7 @@ static void visit_leave(struct svc_world *w, struct visit *v)
     in->outstanding--;
     svc_lb_changed(in);
     span_add(w, v, SPAN_VISIT, v->t_nic, sim_now_ns(w->eng));
+    s->run_visits += v->wt.sampled != 0;
     for (int k = 0; k < NACC; k++) {
         s->acc[k].completions++;
         /* Without a policy nobody reads the policy period's statistics;

@@ -190,6 +190,7 @@ struct svc_service {
      * window, for windows after a busy one, so that each visit is counted
      * once either way. */
     bool run_by_merge;
+    uint64_t run_visits;  /* sampled visits ended since the run's window began */
     int64_t serving_mark; /* last change of the serving count */
     int64_t last_arrival; /* of a visit, for idle timeouts */
 };

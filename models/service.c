@@ -203,8 +203,10 @@ void svc_acc_reset(struct svc_world *w, int k)
         wt_window_init(&a->win, ns(now), ns(now), a->callees, (uint32_t)s->ncallees);
         a->arrivals = a->completions = a->drops = 0;
         a->busy = a->serving = 0;
-        if (k == ACC_RUN) /* the open series window holds visits from before */
+        if (k == ACC_RUN) { /* the open series window holds visits from before */
             s->run_by_merge = false;
+            s->run_visits = 0;
+        }
     }
     struct client_acc *c = &w->cacc[k];
     wt_sketch_init(&c->lat);
