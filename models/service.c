@@ -184,7 +184,8 @@ void svc_acc_close(struct svc_world *w, int k)
         svc_serving_mark(s);
         /* The busy instances only, summed in instance order (as a scan of
          * every instance did: the same floating-point sum). */
-        qsort(s->busy, (size_t)s->nbusy, sizeof *s->busy, by_index);
+        if (s->nbusy > 1)
+            qsort(s->busy, (size_t)s->nbusy, sizeof *s->busy, by_index);
         for (int j = 0; j < s->nbusy; j++) {
             struct svc_instance *in = s->busy[j];
             in->busy_pos = j;
