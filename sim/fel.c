@@ -5,12 +5,6 @@
  * records with t in [base + j*width, base + (j+1)*width). */
 #include "sim/fel.h"
 
-/* GCC's -O3 (the project's default) makes the heap's loops slower: the
- * hold model ran at 11M events/s against 16M at -O2. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("O2")
-#endif
-
 #include "sim/xalloc.h"
 
 #include <stdlib.h>
