@@ -197,8 +197,6 @@ static int parse_opts(int argc, char **argv, struct opts *o, bool *help)
     return 0;
 }
 
-/* The tasks of this shard without a valid result. With no_rerun, a stale
- * result (a file that does not match) is refused: returns SIZE_MAX. */
 static int cmp_size(const void *a, const void *b)
 {
     size_t x = *(const size_t *)a, y = *(const size_t *)b;
@@ -237,6 +235,8 @@ static size_t *tasks_on_disk(const struct sweep *w, const char *dir, size_t *n)
     return v;
 }
 
+/* The tasks of this shard without a valid result; *stale counts those with
+ * a result file that is not valid. */
 static size_t *todo_list(const struct sweep *w, const struct opts *o, size_t *n, size_t *stale)
 {
     size_t ntasks = w->npoints * (size_t)w->reps;

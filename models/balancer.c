@@ -7,10 +7,9 @@
  * error reply and the request counts as dropped. */
 #include "models/models_int.h"
 
+#include "sim/rng.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
-
-#include "sim/rng.h"
 
 #include <gsl/gsl_rng.h>
 #include <limits.h>
@@ -55,11 +54,11 @@ static struct svc_instance *draw_ready(struct svc_service *s, int cap)
  * instances waited on memory for longer than the rest of the request took. */
 #define PREFETCH_READY 1024
 
-/* Starts loading the instances the next pick of s will draw first, while
- * the rest of this request runs (for picks of `draws` draws each). The draws are those
- * gsl_rng_uniform_int() will make next (a copy of the stream's state steps ahead; the stream itself
- * is untouched, so nothing the run computes changes). */
-/* Always inlined: as a function of its own that only prefetches, the
+/* Starts loading the instances the next pick of s will draw, while the rest
+ * of this request runs (picks of `draws` draws each). The draws are those
+ * gsl_rng_uniform_int() will make next, from a copy of the stream's state:
+ * the stream itself is untouched, so nothing the run computes changes.
+ * Always inlined: as a function of its own that only prefetches, the
  * compiler finds it has no effect and drops the calls. */
 static inline __attribute__((always_inline)) void prefetch_next_picks(const struct svc_service *s,
                                                                       int draws)
@@ -255,11 +254,8 @@ void svc_send(struct svc_world *w, struct visit *v, struct svc_service *to, int 
         step_begin(&v->hs, h->steps, (uint32_t)h->nsteps);
     else
         step_begin(&v->hs, def->steps, (uint32_t)def->nsteps);
-    int64_t d = after_ns + net_delay_ns(w, from_zone, def->zone, v->bytes, link);
-    if (d == 0) /* the same order as an event in 0 ns, at less cost */
-        sim_schedule_now(w->eng, deliver_call, v);
-    else
-        sim_schedule_in(w->eng, d, deliver_call, v);
+    sim_schedule_in_fixed(w->eng, after_ns + net_delay_ns(w, from_zone, def->zone, v->bytes, link),
+                          deliver_call, v);
 }
 
 void svc_dispatch_queued(struct svc_service *s)

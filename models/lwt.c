@@ -406,10 +406,7 @@ static void reply_arrived(struct sim_engine *eng, void *arg)
 
 void svc_reply_send(struct svc_world *w, struct visit *v, int64_t delay_ns)
 {
-    if (delay_ns == 0) /* the same order as an event in 0 ns, at less cost */
-        sim_schedule_now(w->eng, reply_arrived, v);
-    else
-        sim_schedule_in(w->eng, delay_ns, reply_arrived, v);
+    sim_schedule_in_fixed(w->eng, delay_ns, reply_arrived, v);
 }
 
 /* v's handler replied: account for it, free its slot at the instance, take a

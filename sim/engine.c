@@ -252,6 +252,14 @@ void sim_schedule_now(struct sim_engine *e, sim_event_fn *fn, void *arg)
     e->nowq[e->now_n++] = (struct now_rec){e->seq++, fn, arg};
 }
 
+void sim_schedule_in_fixed(struct sim_engine *e, int64_t delay_ns, sim_event_fn *fn, void *arg)
+{
+    if (delay_ns == 0)
+        sim_schedule_now(e, fn, arg);
+    else
+        sim_schedule_in(e, delay_ns, fn, arg);
+}
+
 uint64_t sim_schedule(struct sim_engine *e, int64_t at_ns, sim_event_fn *fn, void *arg)
 {
     return sim_schedule_owned(e, at_ns, fn, arg, NULL);

@@ -58,7 +58,7 @@ static unsigned long xoshiro_get(void *state)
 
 static double xoshiro_get_double(void *state)
 {
-    return (double)(sim_xoshiro_next(state) >> 11) * 0x1.0p-53;
+    return sim_xoshiro_double(state);
 }
 
 static const gsl_rng_type xoshiro_type = {

@@ -39,12 +39,18 @@ static inline uint64_t sim_xoshiro_next(struct sim_xoshiro *x)
     return result;
 }
 
+/* A double in [0, 1): the top 53 bits of the next output times 2^-53. */
+static inline double sim_xoshiro_double(struct sim_xoshiro *x)
+{
+    return (double)(sim_xoshiro_next(x) >> 11) * 0x1.0p-53;
+}
+
 /* gsl_rng_uniform(r), the same value, without GSL's two calls through
  * pointers when r is an xoshiro256** stream (every stream of the engine). */
 static inline double sim_rng_uniform(gsl_rng *r)
 {
     if (r->type == sim_rng_xoshiro256ss)
-        return (double)(sim_xoshiro_next(r->state) >> 11) * 0x1.0p-53;
+        return sim_xoshiro_double(r->state);
     return gsl_rng_uniform(r);
 }
 

@@ -236,8 +236,8 @@ static void schedule_now_and_later(struct sim_engine *e, void *arg)
     t[0].log->tags[t[0].log->n++] = t[0].tag;
     sim_schedule_now(e, record, &t[1]);
     sim_schedule_in(e, 0, record, &t[2]);
-    sim_schedule_now(e, record, &t[3]);
-    sim_schedule_in(e, 1, record, &t[4]);
+    sim_schedule_in_fixed(e, 0, record, &t[3]); /* through the now-queue */
+    sim_schedule_in_fixed(e, 1, record, &t[4]); /* through the list */
 }
 
 static void test_now_events_keep_order_across_renumbering(void **state)

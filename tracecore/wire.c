@@ -115,21 +115,6 @@ static int get16(const char *buf, uint64_t *v)
     return WT_OK;
 }
 
-static void put2(char *out, unsigned b)
-{
-    out[0] = hexdig[(b >> 4) & 15];
-    out[1] = hexdig[b & 15];
-}
-
-static int get2(const char *buf, uint64_t *v)
-{
-    int hi = hexval(buf[0]), lo = hexval(buf[1]);
-    if (hi < 0 || lo < 0)
-        return WT_EFORMAT;
-    *v = (uint64_t)(hi << 4 | lo);
-    return WT_OK;
-}
-
 /* Hex digits of v written minimally ("0" for zero). */
 static int hex_digits(uint64_t v)
 {
@@ -184,7 +169,7 @@ int wt_ctx_encode(const struct wt_ctx *c, char *buf, size_t size)
     buf[18] = '-';
     put16(buf + 19, c->ctx_id);
     buf[35] = '-';
-    put2(buf + 36, c->flags);
+    put_digits(buf + 36, c->flags, 2);
     buf[WT_CTX_LEN] = '\0';
     return WT_CTX_LEN;
 }
@@ -200,7 +185,7 @@ int wt_ctx_decode(struct wt_ctx *c, const char *buf, size_t len)
         return WT_EFORMAT;
     uint64_t trace, ctx, flags;
     if (buf[18] != '-' || buf[35] != '-' || get16(buf + 2, &trace) || get16(buf + 19, &ctx) ||
-        get2(buf + 36, &flags))
+        get_field(buf + 36, 2, &flags))
         return WT_EFORMAT;
     if (trace == 0)
         return WT_EFORMAT; /* 0 is never a trace id */
