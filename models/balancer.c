@@ -54,12 +54,16 @@ static struct svc_instance *draw_ready(struct svc_service *s, int cap)
  * instances waited on memory for longer than the rest of the request took. */
 #define PREFETCH_READY 1024
 
-/* Starts loading the instances the next pick of s will draw, while the rest
- * of this request runs (picks of `draws` draws each). The draws are those
- * gsl_rng_uniform_int() will make next, from a copy of the stream's state:
- * the stream itself is untouched, so nothing the run computes changes.
- * Always inlined: as a function of its own that only prefetches, the
- * compiler finds it has no effect and drops the calls. */
+/* Starts loading what later picks of s will read, while the rest of this
+ * request runs (picks of `draws` draws each): the instances of the pick
+ * after next (their ready[] entries were fetched one pick ago), and the
+ * ready[] entries of the pick after that. An instance is thus fetched two
+ * picks before it is read: at one, the pick still waited on memory (at
+ * 10^5 instances, 237 ns a request instead of 218). The draws are those
+ * gsl_rng_uniform_int() will make, from a copy of the stream's state: the
+ * stream itself is untouched, so nothing the run computes changes. Always
+ * inlined: as a function of its own that only prefetches, the compiler
+ * finds it has no effect and drops the calls. */
 static inline __attribute__((always_inline)) void prefetch_next_picks(const struct svc_service *s,
                                                                       int draws)
 {
@@ -67,8 +71,8 @@ static inline __attribute__((always_inline)) void prefetch_next_picks(const stru
         return;
     struct sim_xoshiro x = *(const struct sim_xoshiro *)s->rng_lb->state;
     unsigned long scale = ULONG_MAX / (unsigned long)s->nready;
-    /* The next pick's instances (their ready[] entries were fetched one
-     * pick ago), then the ready[] entries of the pick after. */
+    for (int k = 0; k < draws; k++) /* the next pick */
+        (void)sim_xoshiro_next(&x);
     for (int k = 0; k < draws; k++) {
         unsigned long i = (unsigned long)sim_xoshiro_next(&x) / scale;
         if (i < (unsigned long)s->nready)

@@ -85,8 +85,11 @@ static void test_random_against_reference(void **state)
 {
     (void)state;
     gsl_rng *r = sim_rng_create(42, "test");
-    for (int round = 0; round < 20; round++) {
+    for (int round = 0; round < 30; round++) {
         struct sim_engine *e = sim_engine_create(7);
+        /* Rounds from 20 on keep few events pending (as a model of a few
+         * services does), the count rising and falling between 5 and 30. */
+        bool small = round >= 20;
         static struct ref live[4096];
         static struct tagged tags[200000];
         struct log log = {.n = 0};
@@ -95,19 +98,20 @@ static void test_random_against_reference(void **state)
         /* Small time ranges in some rounds force many ties. */
         unsigned long range = round % 2 ? 5 : 1000000;
         for (int op = 0; op < 6000; op++) {
+            int cap = !small ? 4000 : (op / 300) % 2 ? 30 : 5;
             double u = gsl_rng_uniform(r);
-            if (u < 0.1 && nlive < 4000) {
+            if (u < 0.1 && nlive < cap) {
                 /* Due now, after what is already due now; not cancellable. */
                 tags[ntags] = (struct tagged){&log, ntags};
                 sim_schedule_now(e, record, &tags[ntags]);
                 live[nlive++] = (struct ref){sim_now_ns(e), seq++, 0, ntags++};
-            } else if (u < 0.5 && nlive < 4000) {
+            } else if (u < 0.5 && nlive < cap) {
                 int64_t at = sim_now_ns(e) + (int64_t)gsl_rng_uniform_int(r, range);
                 tags[ntags] = (struct tagged){&log, ntags};
                 uint64_t id = sim_schedule(e, at, record, &tags[ntags]);
                 assert_true(id != 0);
                 live[nlive++] = (struct ref){at, seq++, id, ntags++};
-            } else if (u < 0.7 && nlive > 0) {
+            } else if ((u < 0.7 || (small && nlive > cap)) && nlive > 0) {
                 int k = (int)gsl_rng_uniform_int(r, (unsigned long)nlive);
                 if (live[k].id == 0)
                     continue;
@@ -204,6 +208,86 @@ static void test_large_lists_against_reference(void **state)
         sim_engine_destroy(e);
     }
     gsl_rng_free(r);
+}
+
+/* Handlers that schedule and cancel while the run goes on (as models do):
+ * each event, when it fires, must be the least pending one of a reference
+ * list by (time, scheduling order). Ties at the current time are frequent,
+ * so list events pushed at "now" meet the now-queue's events. */
+enum { HANDLED_MAX = 60000 };
+static struct {
+    struct sim_engine *e;
+    gsl_rng *r;
+    struct ref live[HANDLED_MAX];
+    int nlive, ntags, fired, wrong;
+    uint64_t seq;
+} hc;
+
+static void handled_fire(struct sim_engine *e, void *arg);
+
+static void handled_add(int64_t delay, bool now_queue)
+{
+    int tag = hc.ntags++;
+    uint64_t id = 0;
+    if (now_queue) {
+        delay = 0;
+        sim_schedule_now(hc.e, handled_fire, (void *)(intptr_t)tag);
+    } else {
+        id = sim_schedule_in(hc.e, delay, handled_fire, (void *)(intptr_t)tag);
+    }
+    hc.live[hc.nlive++] = (struct ref){sim_now_ns(hc.e) + delay, hc.seq++, id, tag};
+}
+
+static void handled_fire(struct sim_engine *e, void *arg)
+{
+    int tag = (int)(intptr_t)arg, m = 0;
+    for (int i = 1; i < hc.nlive; i++)
+        if (ref_cmp(&hc.live[i], &hc.live[m]) < 0)
+            m = i;
+    if (hc.nlive == 0 || hc.live[m].tag != tag || hc.live[m].t != sim_now_ns(e))
+        hc.wrong++;
+    for (int i = 0; i < hc.nlive; i++)
+        if (hc.live[i].tag == tag) {
+            hc.live[i] = hc.live[--hc.nlive];
+            break;
+        }
+    hc.fired++;
+    /* About one new event per event, more when few are left: the list
+     * stays small (as in a model of a few services) until the tags run out. */
+    bool few = hc.nlive < 5;
+    int k = few ? 3 : (int)gsl_rng_uniform_int(hc.r, 3);
+    for (; k > 0 && hc.ntags < HANDLED_MAX - 1; k--) {
+        double u = gsl_rng_uniform(hc.r) * (few ? 0.85 : 1.0); /* no cancel */
+        if (u < 0.35)
+            handled_add(0, true);
+        else if (u < 0.7)
+            handled_add((int64_t)gsl_rng_uniform_int(hc.r, 3), false); /* 0: due now */
+        else if (u < 0.85)
+            handled_add((int64_t)gsl_rng_uniform_int(hc.r, 1000), false);
+        else if (hc.nlive > 0) {
+            int c = (int)gsl_rng_uniform_int(hc.r, (unsigned long)hc.nlive);
+            if (hc.live[c].id && sim_cancel(e, hc.live[c].id))
+                hc.live[c] = hc.live[--hc.nlive];
+        }
+    }
+}
+
+static void test_handlers_scheduling_while_running(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 4; round++) {
+        memset(&hc, 0, sizeof hc);
+        hc.e = sim_engine_create(3);
+        hc.r = sim_rng_create((uint64_t)round, "handled");
+        for (int i = 0; i < 8; i++)
+            handled_add((int64_t)gsl_rng_uniform_int(hc.r, 4), i % 3 == 0);
+        sim_run(hc.e, NULL);
+        assert_int_equal(hc.wrong, 0);
+        assert_int_equal(hc.nlive, 0);
+        assert_true(hc.fired > HANDLED_MAX / 2);
+        gsl_rng_free(hc.r);
+        sim_engine_destroy(hc.e);
+    }
 }
 
 /* After 2^40 sequence numbers pending records are renumbered; ties must keep
@@ -416,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_same_time_fifo),
         cmocka_unit_test(test_random_against_reference),
         cmocka_unit_test(test_large_lists_against_reference),
+        cmocka_unit_test(test_handlers_scheduling_while_running),
         cmocka_unit_test(test_sequence_renumbering_keeps_fifo),
         cmocka_unit_test(test_now_events_keep_order_across_renumbering),
         cmocka_unit_test(test_cancel_edge_cases),
