@@ -453,9 +453,8 @@ static void visit_leave(struct svc_world *w, struct visit *v)
         svc_visit_free_tree(w, c);
     }
     v->bytes = draw_bytes(&s->def->response_size, s->rng_size);
-    int to_zone = v->parent ? v->parent->svc->def->zone : w->model->workload.zone;
     int64_t tx = stack_ns(w, in, v->bytes);
-    svc_reply_send(w, v, tx + net_delay_ns(w, s->def->zone, to_zone, v->bytes, in));
+    svc_reply_send(w, v, tx + net_delay_ns(w, s->def->zone, v->from_zone, v->bytes, in));
     if (tx > 0)
         stack_start(w, in, tx, NULL); /* before a queued request can take the CPU */
     svc_dispatch_queued(s);

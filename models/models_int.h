@@ -62,6 +62,7 @@ struct visit {
     uint32_t cls;                     /* workload class */
     uint32_t hooks;                   /* tracing hooks charged to the running burst */
     uint32_t user;                    /* closed loop: the user who sent the request */
+    int from_zone;                    /* the sender's zone, where the reply goes */
     double bytes;                     /* size of the message in flight */
     uint8_t exported;                 /* its timeline goes to trace.json */
     uint32_t span_id;                 /* for exported visits */

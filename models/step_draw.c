@@ -20,8 +20,7 @@ struct step_draws step_draw(const struct mdl_step *st, double speed, gsl_rng *br
                                                       : sim_dist_sample(&st->compute, compute);
         if (speed != 1.0) /* x / 1 is x: no division on the common path */
             d.demand /= speed;
-    }
-    else if (st->pick)
+    } else if (st->pick)
         d.pick = step_pick_index(st, gsl_rng_uniform(branch));
     return d;
 }

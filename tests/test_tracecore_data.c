@@ -325,6 +325,64 @@ static void test_wire_word_at_a_time(void **state)
     }
 }
 
+/* A response value read digit by digit: "1-" then two fields of 1 to 16
+ * hex digits split by the first '-' (WT_EVERSION is not exercised here). */
+static int ref_resp(const char *buf, size_t len, uint64_t *t, uint64_t *a)
+{
+    if (len < 2 || len > WT_AGG_MAXLEN || buf[0] != '1' || buf[1] != '-')
+        return WT_EFORMAT;
+    size_t dash = 2;
+    while (dash < len && buf[dash] != '-')
+        dash++;
+    size_t from[2] = {2, dash + 1}, to[2] = {dash, len};
+    uint64_t v[2] = {0, 0};
+    for (int f = 0; f < 2; f++) {
+        if (to[f] <= from[f] || to[f] - from[f] > 16 || dash == len)
+            return WT_EFORMAT;
+        for (size_t i = from[f]; i < to[f]; i++) {
+            int d = ref_hex(buf[i]);
+            if (d < 0)
+                return WT_EFORMAT;
+            v[f] = v[f] << 4 | (uint64_t)d;
+        }
+    }
+    *t = v[0];
+    *a = v[1];
+    return WT_OK;
+}
+
+/* The response codec: values of every digit count written (in whole words
+ * where the buffer has room, digit by digit where it has not), and every
+ * byte value at every position read back, against ref_resp. */
+static void test_wire_response_every_byte(void **state)
+{
+    (void)state;
+    uint64_t seed = 7;
+    for (int n1 = 1; n1 <= 16; n1++)
+        for (int n2 = 1; n2 <= 16; n2 += 3) {
+            uint64_t t = splitmix(&seed) >> (64 - 4 * n1), a = splitmix(&seed) >> (64 - 4 * n2);
+            t |= UINT64_C(1) << (4 * n1 - 1); /* exactly n1 digits */
+            a |= UINT64_C(1) << (4 * n2 - 1);
+            char r[WT_AGG_MAXLEN + 1], tight[WT_AGG_MAXLEN + 1];
+            int n = wt_resp_encode_values(t, a, r, sizeof r);
+            assert_int_equal(n, 2 + n1 + 1 + n2);
+            assert_int_equal(wt_resp_encode_values(t, a, tight, (size_t)n + 1), n);
+            assert_string_equal(tight, r);
+            for (int pos = 2; pos < n; pos++)
+                for (int byte = 0; byte < 256; byte++) {
+                    char *copy = malloc((size_t)n); /* exact size: ASan sees an overread */
+                    memcpy(copy, r, (size_t)n);
+                    copy[pos] = (char)byte;
+                    uint64_t gt = 0, ga = 0, et = 0, ea = 0;
+                    int rc = wt_resp_decode(copy, (size_t)n, &gt, &ga);
+                    int want = ref_resp(copy, (size_t)n, &et, &ea);
+                    if (rc != want || (rc == WT_OK && (gt != et || ga != ea)))
+                        fail_msg("\"%.*s\": %d, expected %d", n, copy, rc, want);
+                    free(copy);
+                }
+        }
+}
+
 static void test_wire_malformed_corpus(void **state)
 {
     (void)state;
@@ -425,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_sampling_root_and_service),
         cmocka_unit_test(test_wire_round_trip),
         cmocka_unit_test(test_wire_word_at_a_time),
+        cmocka_unit_test(test_wire_response_every_byte),
         cmocka_unit_test(test_wire_malformed_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

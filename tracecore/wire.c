@@ -118,15 +118,29 @@ static int get16(const char *buf, uint64_t *v)
 /* Hex digits of v written minimally ("0" for zero). */
 static int hex_digits(uint64_t v)
 {
+#if defined(__GNUC__)
+    return v ? (64 - __builtin_clzll(v) + 3) / 4 : 1;
+#else
     int n = 1;
     while (n < 16 && (v >> (4 * n)))
         n++;
     return n;
+#endif
 }
 
-/* Writes the n digits of v, a digit at a time: the values are times in ns,
- * five to eight digits as a rule, and a loop over those beats any
- * word-wide trick with its copy. */
+/* Writes the n (1..16) digits of v at p in whole words: the 8 bytes from p
+ * are overwritten whatever n, so they must be there to write. */
+static void put_field(char *p, uint64_t v, int n)
+{
+    if (n > 8) {
+        store8(p, hex8(v >> 32) >> (8 * (16 - n)));
+        store8(p + n - 8, hex8(v));
+    } else {
+        store8(p, hex8(v) >> (8 * (8 - n)));
+    }
+}
+
+/* Writes the n digits of v, a digit at a time. */
 static void put_digits(char *out, uint64_t v, int n)
 {
     for (int i = n - 1; i >= 0; i--) {
@@ -202,9 +216,17 @@ int wt_resp_encode_values(uint64_t total, uint64_t agg, char *buf, size_t size)
         return WT_ESPACE;
     buf[0] = '1';
     buf[1] = '-';
-    put_digits(buf + 2, total, n1);
-    buf[2 + n1] = '-';
-    put_digits(buf + 3 + n1, agg, n2);
+    if (size >= (size_t)n + 8) {
+        /* Room for the last field's whole words: each field is written
+         * in one or two, the next byte written over what spilled. */
+        put_field(buf + 2, total, n1);
+        buf[2 + n1] = '-';
+        put_field(buf + 3 + n1, agg, n2);
+    } else {
+        put_digits(buf + 2, total, n1);
+        buf[2 + n1] = '-';
+        put_digits(buf + 3 + n1, agg, n2);
+    }
     buf[n] = '\0';
     return n;
 }
