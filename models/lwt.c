@@ -146,6 +146,7 @@ static int64_t send_calls(struct svc_world *w, struct visit *v, uint64_t now)
         int callee = st->callees[v->call_first + k];
         struct visit *c = svc_visit_new(w);
         c->parent = v;
+        c->caller = v->inst; /* read on the reply without a trip through v */
         c->req_id = v->req_id;
         c->measured = v->measured;
         c->cls = v->cls;
@@ -390,7 +391,7 @@ static void reply_arrived(struct sim_engine *eng, void *arg)
         w->on_client_reply(w, v);
         return;
     }
-    struct svc_instance *in = v->parent->inst;
+    struct svc_instance *in = v->caller;
     if (in->svc->def->sched == MDL_SCHED_LWT) {
         v->is_reply = 1;
         lwt_packet(w, in, v);

@@ -49,7 +49,8 @@ struct visit {
     struct visit *done_children; /* replied calls, kept for the tracing fold */
     struct visit *sibling;       /* link in the parent's done_children */
     struct svc_service *svc;
-    struct svc_instance *inst; /* set when the balancer dispatches it */
+    struct svc_instance *inst;   /* set when the balancer dispatches it */
+    struct svc_instance *caller; /* the parent's instance (its inst), or NULL */
     uint64_t req_id;
     int64_t t_sent;                   /* caller sent the call (or client sent the request) */
     int64_t t_nic;                    /* the packet now in a NIC ring arrived */
