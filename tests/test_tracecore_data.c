@@ -246,7 +246,7 @@ static void test_wire_round_trip(void **state)
     assert_true(t == 16 && a == 32);
 }
 
-/* The decoders read eight digits at a time: held against a digit-by-digit
+/* The context is read eight digits at a time: held against a digit-by-digit
  * reading of every value, and every byte value at every position. */
 static int ref_hex(char c)
 {

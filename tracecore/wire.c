@@ -7,16 +7,19 @@
 
 static const char hexdig[] = "0123456789abcdef";
 
-/* Hex digit values, -1 for anything else: one load per character. */
-static const signed char hexvals[256] = {
-    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
-    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-}; /* stored + 1 so that the zero default means "not a digit" */
+/* Hex digit values | 0x10, 0 for anything else: one load per character,
+ * and the and of a field's entries keeps 0x10 only if all were digits. */
+static const unsigned char hexvals[256] = {
+    ['0'] = 0x10, ['1'] = 0x11, ['2'] = 0x12, ['3'] = 0x13, ['4'] = 0x14, ['5'] = 0x15,
+    ['6'] = 0x16, ['7'] = 0x17, ['8'] = 0x18, ['9'] = 0x19, ['a'] = 0x1a, ['b'] = 0x1b,
+    ['c'] = 0x1c, ['d'] = 0x1d, ['e'] = 0x1e, ['f'] = 0x1f, ['A'] = 0x1a, ['B'] = 0x1b,
+    ['C'] = 0x1c, ['D'] = 0x1d, ['E'] = 0x1e, ['F'] = 0x1f,
+};
 
 static int hexval(char ch)
 {
-    return hexvals[(unsigned char)ch] - 1;
+    unsigned t = hexvals[(unsigned char)ch];
+    return t ? (int)(t & 15) : -1;
 }
 
 /* Eight characters as one 64-bit word, the first in the low byte, whatever
@@ -81,22 +84,26 @@ static uint64_t lanes_le(uint64_t x, unsigned k)
     return ((0x80 + k) * ONES - x) & HIGH;
 }
 
-/* Parses eight hex digits (either case) at p into *v; no branch per digit. */
-static int get8(const char *p, uint64_t *v)
+/* The lanes (high bit of each byte) of x that are not hex digits (either
+ * case): 0 when all eight are. A byte of 0x80 or more may upset the other
+ * lanes' tests, but is a lane of its own in x & HIGH. */
+static uint64_t not_hex8(uint64_t x)
 {
-    uint64_t x = load8(p);
     uint64_t low = x | 0x20 * ONES; /* 'A'..'F' -> 'a'..'f'; digits keep 0x20 */
     uint64_t ok = (lanes_ge(x, '0') & lanes_le(x, '9')) | (lanes_ge(low, 'a') & lanes_le(low, 'f'));
-    if ((x & HIGH) || ok != HIGH)
-        return WT_EFORMAT;
+    return (x & HIGH) | (ok ^ HIGH);
+}
+
+/* The value of eight hex digits x (not_hex8(x) == 0), the first the most
+ * significant; no branch per digit. */
+static uint64_t value8(uint64_t x)
+{
     /* Digit values: low nibble, + 9 for letters (bit 6 set). */
     uint64_t n = (x & 0x0f * ONES) + ((x >> 6) & ONES) * 9;
     /* Gather: byte 0 is the most significant nibble. */
     n = ((n << 4) | (n >> 8)) & UINT64_C(0x00ff00ff00ff00ff);
     n = ((n << 8) | (n >> 16)) & UINT64_C(0x0000ffff0000ffff);
-    n = ((n << 16) | (n >> 32)) & UINT64_C(0x00000000ffffffff);
-    *v = n;
-    return WT_OK;
+    return ((n << 16) | (n >> 32)) & UINT64_C(0x00000000ffffffff);
 }
 
 /* Writes v as 16 hex digits. */
@@ -104,15 +111,6 @@ static void put16(char *out, uint64_t v)
 {
     store8(out, hex8(v >> 32));
     store8(out + 8, hex8(v));
-}
-
-static int get16(const char *buf, uint64_t *v)
-{
-    uint64_t hi, lo;
-    if (get8(buf, &hi) || get8(buf + 8, &lo))
-        return WT_EFORMAT;
-    *v = hi << 32 | lo;
-    return WT_OK;
 }
 
 /* Hex digits of v written minimally ("0" for zero). */
@@ -149,20 +147,21 @@ static void put_digits(char *out, uint64_t v, int n)
     }
 }
 
-/* Parses buf[0..n) as 1..16 hex digits; no branch per digit. */
-static int get_field(const char *buf, size_t n, uint64_t *v)
+/* Reads buf[i..) up to `end` or a '-' as a field of 1 to 16 hex digits
+ * into *v; returns where it stopped, or 0 if the field was not that (0 is
+ * never a field's end: fields follow the version). No branch per digit. */
+static size_t get_field(const char *buf, size_t i, size_t end, uint64_t *v)
 {
-    if (n < 1 || n > 16)
-        return WT_EFORMAT;
+    size_t from = i;
     uint64_t x = 0;
-    int bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        int d = hexvals[(unsigned char)buf[i]];
-        bad |= d == 0;
-        x = (x << 4) | (uint64_t)((d - 1) & 15);
+    unsigned ok = 0x10;
+    for (; i < end && buf[i] != '-'; i++) {
+        unsigned d = hexvals[(unsigned char)buf[i]];
+        ok &= d;
+        x = (x << 4) | (d & 15);
     }
     *v = x;
-    return bad ? WT_EFORMAT : WT_OK;
+    return ok && i > from && i - from <= 16 ? i : 0;
 }
 
 /* Checks the "<version>-" prefix. */
@@ -197,10 +196,15 @@ int wt_ctx_decode(struct wt_ctx *c, const char *buf, size_t len)
         return rc;
     if (len != WT_CTX_LEN)
         return WT_EFORMAT;
-    uint64_t trace, ctx, flags;
-    if (buf[18] != '-' || buf[35] != '-' || get16(buf + 2, &trace) || get16(buf + 19, &ctx) ||
-        get_field(buf + 36, 2, &flags))
+    /* The two ids as four words of eight digits, checked together: one
+     * branch for the lot. */
+    uint64_t w0 = load8(buf + 2), w1 = load8(buf + 10), w2 = load8(buf + 19), w3 = load8(buf + 27);
+    uint64_t flags;
+    if (buf[18] != '-' || buf[35] != '-' ||
+        (not_hex8(w0) | not_hex8(w1) | not_hex8(w2) | not_hex8(w3)) ||
+        get_field(buf, 36, WT_CTX_LEN, &flags) != WT_CTX_LEN)
         return WT_EFORMAT;
+    uint64_t trace = value8(w0) << 32 | value8(w1), ctx = value8(w2) << 32 | value8(w3);
     if (trace == 0)
         return WT_EFORMAT; /* 0 is never a trace id */
     c->trace_id = trace;
@@ -250,13 +254,9 @@ int wt_resp_decode(const char *buf, size_t len, uint64_t *total, uint64_t *agg)
         return rc;
     if (len > WT_AGG_MAXLEN)
         return WT_EFORMAT;
-    size_t dash = 2;
-    while (dash < len && buf[dash] != '-')
-        dash++;
-    if (dash == len)
-        return WT_EFORMAT;
     uint64_t t, a;
-    if (get_field(buf + 2, dash - 2, &t) || get_field(buf + dash + 1, len - dash - 1, &a))
+    size_t dash = get_field(buf, 2, len, &t);
+    if (dash == 0 || dash == len || get_field(buf, dash + 1, len, &a) != len)
         return WT_EFORMAT;
     *total = t;
     *agg = a;
