@@ -8,6 +8,7 @@
 #include "models/model.h"
 #include "policies/policy.h"
 #include "sim/digest.h"
+#include "sim/revision.h"
 #include "sim/strbuf.h"
 #include "sim/xalloc.h"
 
@@ -397,7 +398,7 @@ void sweep_task_digest(const struct sweep *w, size_t p, int rep, char out[33])
 {
     struct sim_digest d;
     sim_digest_init(&d);
-    sim_digest_str(&d, "uksim " PACKAGE_VERSION);
+    sim_digest_str(&d, "uksim " PACKAGE_VERSION " results " SIM_RESULTS_REVISION);
     sim_digest_str(&d, w->digest[p]);
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", w->seed + (unsigned long long)rep);

@@ -72,15 +72,15 @@ static inline __attribute__((always_inline)) void prefetch_next_picks(const stru
     struct sim_xoshiro x = *(const struct sim_xoshiro *)s->rng_lb->state;
     unsigned long scale = ULONG_MAX / (unsigned long)s->nready;
     for (int k = 0; k < draws; k++) /* the next pick */
-        (void)sim_xoshiro_take(&x);
+        (void)sim_xoshiro_next(&x);
     for (int k = 0; k < draws; k++) {
-        unsigned long i = (unsigned long)sim_xoshiro_take(&x) / scale;
+        unsigned long i = (unsigned long)sim_xoshiro_next(&x) / scale;
         if (i < (unsigned long)s->nready)
             for (size_t b = 0; b < sizeof(struct svc_instance); b += 64)
                 __builtin_prefetch((const char *)s->ready[i] + b);
     }
     for (int k = 0; k < draws; k++) {
-        unsigned long i = (unsigned long)sim_xoshiro_take(&x) / scale;
+        unsigned long i = (unsigned long)sim_xoshiro_next(&x) / scale;
         if (i < (unsigned long)s->nready)
             __builtin_prefetch(&s->ready[i]);
     }

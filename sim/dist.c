@@ -9,6 +9,7 @@
 #include "sim/strbuf.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
+#include "sim/ziggurat.h"
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
@@ -272,17 +273,10 @@ void sim_dist_fini(struct sim_dist *d)
 
 double sim_exp_draw(gsl_rng *r, double mean)
 {
+    if (r->type == sim_rng_xoshiro256ss)
+        return mean * sim_zig_exp(r->state);
     /* 1 - U lies in (0, 1]: log() of it is finite, and faster than log1p(). */
-    if (r->type != sim_rng_xoshiro256ss)
-        return -mean * log(1.0 - gsl_rng_uniform(r));
-    /* The logarithm of this draw was taken with the previous one; this one
-     * takes the next's (struct sim_xoshiro). */
-    struct sim_xoshiro *x = r->state;
-    double l = x->have_ahead ? x->ahead_log : log(1.0 - sim_xoshiro_double(x));
-    x->ahead = sim_xoshiro_next(x);
-    x->ahead_log = log(1.0 - sim_xoshiro_to_double(x->ahead));
-    x->have_ahead = 1;
-    return -mean * l;
+    return -mean * log(1.0 - gsl_rng_uniform(r));
 }
 
 double sim_dist_sample(const struct sim_dist *d, gsl_rng *r)

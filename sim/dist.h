@@ -51,7 +51,9 @@ int sim_dist_init_parse(struct sim_dist *d, const char *text, enum sim_dist_unit
 void sim_dist_init_const(struct sim_dist *d, double value);
 void sim_dist_fini(struct sim_dist *d);
 
-/* An exponential draw by inversion: -mean log(U), U uniform on (0, 1]. */
+/* An exponential draw: by the ziggurat (sim/ziggurat.h) on an xoshiro256**
+ * stream (every stream of the engine), by inversion, -mean log(U) with U
+ * uniform on (0, 1], on any other. */
 double sim_exp_draw(gsl_rng *r, double mean);
 
 /* Draws one value (>= 0 for every kind above with valid parameters). */

@@ -10,6 +10,8 @@ libuksim_la_SOURCES = \
 	%reldir%/rng.c %reldir%/rng.h \
 	%reldir%/units.c %reldir%/units.h \
 	%reldir%/dist.c %reldir%/dist.h \
+	%reldir%/ziggurat.c %reldir%/ziggurat.h \
+	%reldir%/revision.h \
 	%reldir%/xalloc.c %reldir%/xalloc.h \
 	%reldir%/strbuf.c %reldir%/strbuf.h \
 	%reldir%/strmap.c %reldir%/strmap.h \

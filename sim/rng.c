@@ -36,7 +36,6 @@ void sim_xoshiro_seed_state(void *state, const uint64_t s[4])
     struct sim_xoshiro *x = state;
     for (int i = 0; i < 4; i++)
         x->s[i] = s[i];
-    x->have_ahead = 0;
 }
 
 static void xoshiro_set(void *state, unsigned long seed)
@@ -50,12 +49,11 @@ static void xoshiro_set(void *state, unsigned long seed)
         y = (y ^ (y >> 27)) * 0x94d049bb133111ebULL;
         x->s[i] = y ^ (y >> 31);
     }
-    x->have_ahead = 0;
 }
 
 static unsigned long xoshiro_get(void *state)
 {
-    return (unsigned long)sim_xoshiro_take(state);
+    return (unsigned long)sim_xoshiro_next(state);
 }
 
 static double xoshiro_get_double(void *state)

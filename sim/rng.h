@@ -20,16 +20,9 @@ void sim_xoshiro_seed_state(void *state, const uint64_t s[4]);
 gsl_rng *sim_rng_create(uint64_t master, const char *name);
 
 /* xoshiro256**'s state and step (shared by the gsl_rng_type in rng.c and the
- * inline draw below). An exponential draw (sim_exp_draw) takes the stream's
- * next output one draw early, with the logarithm it will need, so that the
- * logarithm's latency overlaps other work; any other draw takes that output
- * first (sim_xoshiro_take), so the stream's values and their order are
- * those of xoshiro256** whatever draws from it. */
+ * inline draw below). */
 struct sim_xoshiro {
     uint64_t s[4];
-    uint64_t ahead;   /* the next output, when have_ahead */
-    double ahead_log; /* log(1 - its double) */
-    uint32_t have_ahead;
 };
 
 static inline uint64_t sim_xoshiro_next(struct sim_xoshiro *x)
@@ -46,25 +39,10 @@ static inline uint64_t sim_xoshiro_next(struct sim_xoshiro *x)
     return result;
 }
 
-/* The stream's next output: the one drawn ahead, if any. */
-static inline uint64_t sim_xoshiro_take(struct sim_xoshiro *x)
-{
-    if (x->have_ahead) {
-        x->have_ahead = 0;
-        return x->ahead;
-    }
-    return sim_xoshiro_next(x);
-}
-
-/* An output as a double in [0, 1): its top 53 bits times 2^-53. */
-static inline double sim_xoshiro_to_double(uint64_t v)
-{
-    return (double)(v >> 11) * 0x1.0p-53;
-}
-
+/* A double in [0, 1): the top 53 bits of the next output times 2^-53. */
 static inline double sim_xoshiro_double(struct sim_xoshiro *x)
 {
-    return sim_xoshiro_to_double(sim_xoshiro_take(x));
+    return (double)(sim_xoshiro_next(x) >> 11) * 0x1.0p-53;
 }
 
 /* gsl_rng_uniform(r), the same value, without GSL's two calls through

@@ -5,7 +5,10 @@ TEST_LIBS = libuksim.la $(CMOCKA_LIBS) $(GSL_LIBS)
 
 check_PROGRAMS += tests/test_engine tests/test_units tests/test_model tests/test_queueing \
 	tests/test_findings tests/test_models tests/test_policies tests/test_topologies tests/test_step \
-	tests/test_blame
+	tests/test_blame tests/test_ziggurat
+tests_test_ziggurat_SOURCES = %reldir%/test_ziggurat.c
+tests_test_ziggurat_CFLAGS = $(TEST_CFLAGS)
+tests_test_ziggurat_LDADD = $(TEST_LIBS)
 tests_test_step_SOURCES = %reldir%/test_step.c
 tests_test_step_CFLAGS = $(TEST_CFLAGS)
 tests_test_step_LDADD = $(TEST_LIBS)
@@ -39,7 +42,7 @@ tests_test_topologies_LDADD = $(TEST_LIBS)
 
 TESTS += tests/test_engine tests/test_units tests/test_model tests/test_queueing \
 	tests/test_findings tests/test_models tests/test_policies tests/test_topologies tests/test_step \
-	tests/test_blame tests/cli.test
+	tests/test_blame tests/test_ziggurat tests/cli.test
 TEST_EXTENSIONS = .test
 TEST_LOG_COMPILER =
 AM_TESTS_ENVIRONMENT = UKSIM=$(abs_top_builddir)/uksim; TEST_DATA_DIR=$(abs_top_srcdir)/tests/data; \

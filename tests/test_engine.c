@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* tests/test_engine.c: the event list against a reference order, same-time
  * FIFO, cancellation, owned events, stop conditions and stream stability. */
-#include "sim/dist.h"
 #include "sim/engine.h"
 #include "sim/rng.h"
 
-#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -496,59 +494,6 @@ static void test_stream_is_xoshiro256ss(void **state)
     gsl_rng_free(r);
 }
 
-/* The exponential draw takes the stream's next output one draw early (for
- * its logarithm): mixed with every other kind of draw, in random order, the
- * stream still yields xoshiro256**'s outputs in order, each used once. */
-static uint64_t ref_rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t ref_next(uint64_t *s)
-{
-    uint64_t r = ref_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = ref_rotl(s[3], 45);
-    return r;
-}
-
-static void test_exponential_look_ahead_keeps_the_stream(void **state)
-{
-    (void)state;
-    gsl_rng *r = gsl_rng_alloc(sim_rng_xoshiro256ss), *pick = sim_rng_create(9, "pick");
-    uint64_t ref[4] = {0x9e3779b97f4a7c15u, 7, 0xdeadbeef, 42};
-    sim_xoshiro_seed_state(r->state, ref);
-    for (int i = 0; i < 20000; i++) {
-        unsigned long kind = gsl_rng_uniform_int(pick, 5);
-        if (kind == 0) {
-            double u = (double)(ref_next(ref) >> 11) * 0x1.0p-53;
-            assert_true(sim_exp_draw(r, 2.5) == -2.5 * log(1.0 - u));
-        } else if (kind == 1) {
-            assert_true(gsl_rng_get(r) == ref_next(ref));
-        } else if (kind == 2) {
-            assert_true(gsl_rng_uniform(r) == (double)(ref_next(ref) >> 11) * 0x1.0p-53);
-        } else if (kind == 3) {
-            assert_true(sim_rng_uniform(r) == (double)(ref_next(ref) >> 11) * 0x1.0p-53);
-        } else {
-            gsl_rng *c = gsl_rng_clone(r); /* a copy carries what was drawn ahead */
-            uint64_t want = ref_next(ref);
-            assert_true(gsl_rng_get(c) == want);
-            assert_true(gsl_rng_get(r) == want);
-            gsl_rng_free(c);
-        }
-    }
-    gsl_rng_set(r, 42); /* reseeding forgets the look-ahead */
-    (void)sim_exp_draw(r, 1.0);
-    gsl_rng_set(r, 42);
-    assert_true(gsl_rng_get(r) == UINT64_C(1546998764402558742));
-    gsl_rng_free(r);
-    gsl_rng_free(pick);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -563,7 +508,6 @@ int main(void)
         cmocka_unit_test(test_stop_conditions),
         cmocka_unit_test(test_streams_depend_on_seed_and_name_only),
         cmocka_unit_test(test_stream_is_xoshiro256ss),
-        cmocka_unit_test(test_exponential_look_ahead_keeps_the_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
