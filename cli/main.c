@@ -22,6 +22,7 @@
 #include "output/timeseries.h"
 #include "output/trace.h"
 #include "sim/err.h"
+#include "sim/revision.h"
 #include "sim/strbuf.h"
 #include "sim/xalloc.h"
 
@@ -72,7 +73,7 @@ static const char usage_main[] =
     "\n"
     "Options:\n"
     "  -h, --help      show this help (uksim COMMAND --help for a command's)\n"
-    "  -V, --version   show the version\n"
+    "  -V, --version   show the version and the results revision\n"
     "\n"
     "Exit status: 0 done, 1 failed while running, 2 bad usage or bad model.\n"
     "The model file format: uksim help model (also doc/model.md).\n";
@@ -498,7 +499,7 @@ static int dispatch(int argc, char **argv)
         return EXIT_DONE;
     }
     if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
-        printf("uksim %s\n", PACKAGE_VERSION);
+        printf("uksim %s (results revision %s)\n", PACKAGE_VERSION, SIM_RESULTS_REVISION);
         return EXIT_DONE;
     }
     if (!strcmp(cmd, "run"))

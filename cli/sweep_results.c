@@ -9,6 +9,7 @@
 
 #include "cli/sweep_int.h"
 #include "output/files.h"
+#include "sim/revision.h"
 #include "sim/strbuf.h"
 #include "sim/units.h"
 #include "sim/xalloc.h"
@@ -43,6 +44,7 @@ int sweep_result_write(const struct sweep *w, const char *dir, size_t p, int rep
     sweep_task_digest(w, p, rep, digest);
     json_t *o = json_object();
     json_object_set_new(o, "uksim_version", json_string(PACKAGE_VERSION));
+    json_object_set_new(o, "results_revision", json_string(SIM_RESULTS_REVISION));
     json_object_set_new(o, "digest", json_string(digest));
     json_object_set_new(o, "point", json_integer((json_int_t)p));
     json_object_set_new(o, "replication", json_integer(rep));

@@ -6,6 +6,7 @@
 
 #include "output/summary.h"
 
+#include "sim/revision.h"
 #include "sim/strbuf.h"
 
 #include <errno.h>
@@ -39,6 +40,7 @@ int out_summary_write(const struct run_summary *s, double wall_seconds, const ch
 {
     json_t *root = json_object();
     json_object_set_new(root, "uksim_version", json_string(PACKAGE_VERSION));
+    json_object_set_new(root, "results_revision", json_string(SIM_RESULTS_REVISION));
     json_object_set_new(root, "model", json_string(s->model));
     if (s->model_digest)
         json_object_set_new(root, "model_digest", json_string(s->model_digest));

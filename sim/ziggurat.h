@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* sim/ziggurat.h: exponential draws by the ziggurat method of Marsaglia and
- * Tsang (2000), 256 layers, on an xoshiro256** stream: 98.9% of draws take
+ * Tsang (2000), 256 layers, on an xoshiro256** stream: 97.8% of draws take
  * one output, a table lookup and a multiplication, with no logarithm.
  * Ownership: the tables are the module's, computed once at load time and
  * read-only after. */
