@@ -19,8 +19,9 @@ void sim_xoshiro_seed_state(void *state, const uint64_t s[4]);
 /* An xoshiro256** stream seeded by sim_rng_derive(). */
 gsl_rng *sim_rng_create(uint64_t master, const char *name);
 
-/* xoshiro256**'s state and step (shared by the gsl_rng_type in rng.c and the
- * inline draw below). */
+/* xoshiro256**'s state and step, shared by the gsl_rng_type in rng.c and
+ * the code that draws from a stream's state directly (the ziggurat, the
+ * balancers' prefetch). */
 struct sim_xoshiro {
     uint64_t s[4];
 };
@@ -43,15 +44,6 @@ static inline uint64_t sim_xoshiro_next(struct sim_xoshiro *x)
 static inline double sim_xoshiro_double(struct sim_xoshiro *x)
 {
     return (double)(sim_xoshiro_next(x) >> 11) * 0x1.0p-53;
-}
-
-/* gsl_rng_uniform(r), the same value, without GSL's two calls through
- * pointers when r is an xoshiro256** stream (every stream of the engine). */
-static inline double sim_rng_uniform(gsl_rng *r)
-{
-    if (r->type == sim_rng_xoshiro256ss)
-        return sim_xoshiro_double(r->state);
-    return gsl_rng_uniform(r);
 }
 
 #endif
