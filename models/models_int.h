@@ -15,7 +15,10 @@
 #include "sim/units.h"
 #include "tracecore/wtrace.h"
 
+#include <assert.h>
 #include <gsl/gsl_rng.h>
+#include <stdalign.h>
+#include <stddef.h>
 
 struct svc_instance;
 struct svc_service;
@@ -101,37 +104,43 @@ enum inst_state {
     INST_STOPPED,
 };
 
+/* Three cache lines: the first two (SVC_INSTANCE_HOT bytes) hold every field
+ * a request touches, and a balancer prefetches them for the instance it is
+ * about to pick; records start at cache-line boundaries (instance.c). */
 struct svc_instance {
     struct svc_service *svc;
-    int index;
-    int ready_pos;                     /* position in svc->ready while READY */
-    int busy_pos;                      /* position in svc->busy while running */
-    int lo_pos;                        /* least-outstanding: position in svc->lo, or -1 */
-    uint64_t lo_stamp;                 /* least-outstanding: when last picked (ties) */
-    struct svc_instance *next_stopped; /* free list of stopped instances */
     enum inst_state state;
-    int64_t created;        /* requested (pol_inst_view.start) */
-    int64_t since;          /* started booting (cost counts from here) */
-    int64_t serving_since;  /* ready */
-    int64_t busy_ns;        /* CPU-busy time since created, to the last burst end */
-    int64_t *scrapes;       /* cumulative busy_ns at the last metric scrapes (control.c) */
-    int64_t first_scrape;   /* index of the first scrape it was in; -1: none */
-    struct visit *running;  /* on the CPU (a burst, or &world.stack_work), or NULL */
-    struct visit *stack_rx; /* network stack: the packet being read, or NULL */
-    int64_t run_start;      /* when the running burst started */
     int outstanding;        /* visits held, from dispatch to reply */
-    int64_t link_free;      /* its egress link is busy until then */
-    /* FIFO scheduler */
-    struct visit *rq_head, *rq_tail; /* runnable visits */
+    struct visit *running;  /* on the CPU (a burst, or &world.stack_work), or NULL */
+    int64_t run_start;      /* when the running burst started */
+    int64_t busy_ns;        /* CPU-busy time since created, to the last burst end */
+    int ready_pos;          /* position in svc->ready while READY */
+    int busy_pos;           /* position in svc->busy while running */
+    struct visit *stack_rx; /* network stack: the packet being read, or NULL */
     /* Lwt scheduler */
     struct visit *ring_head, *ring_tail; /* NIC ring: packets not yet read */
+    struct visit *yq_head, *yq_tail;     /* threads that yielded */
     uint32_t ring_len;
-    struct visit *yq_head, *yq_tail; /* threads that yielded */
     uint32_t yq_len;
     uint32_t batch_left; /* packets of the current poll still to handle */
     uint32_t wake_left;  /* yielded threads of this iteration still to resume */
-    bool wake_pending;   /* the wake phase of this iteration has not begun */
+    /* FIFO scheduler */
+    struct visit *rq_head, *rq_tail; /* runnable visits */
+    int lo_pos;                      /* least-outstanding: position in svc->lo, or -1 */
+    bool wake_pending;               /* Lwt: the wake phase of this iteration has not begun */
+    /* Read rarely: at state changes, scrapes and scaling. */
+    alignas(64) int index;
+    struct svc_instance *next_stopped; /* free list of stopped instances */
+    int64_t created;                   /* requested (pol_inst_view.start) */
+    int64_t since;                     /* started booting (cost counts from here) */
+    int64_t serving_since;             /* ready */
+    int64_t *scrapes;     /* cumulative busy_ns at the last metric scrapes (control.c) */
+    int64_t first_scrape; /* index of the first scrape it was in; -1: none */
+    int64_t link_free;    /* its egress link is busy until then */
 };
+#define SVC_INSTANCE_HOT offsetof(struct svc_instance, index)
+static_assert(SVC_INSTANCE_HOT <= 128, "the fields a request touches fit two cache lines");
+static_assert(sizeof(struct svc_instance) <= 192, "an instance record is three cache lines");
 
 /* Per call edge, for measured traced calls. */
 struct edge_stats {
@@ -140,13 +149,37 @@ struct edge_stats {
     double remote_wait;
 };
 
+struct ready_slot {
+    struct svc_instance *in;
+    int outstanding; /* random, power-of-two: in->outstanding (svc_lb_changed) */
+};
+
+/* The balancer's draws made ahead (balancer.c): a ring of the stream's
+ * next values, head first. */
+#define LB_AHEAD 16
+struct lb_ahead {
+    uint64_t v[LB_AHEAD];
+    unsigned head, len;
+};
+
+/* An instance in the least-outstanding heap, with what the heap orders by:
+ * comparisons read the heap alone. */
+struct lo_entry {
+    struct svc_instance *in;
+    uint64_t stamp;  /* when last picked, or made ready (ties: earliest first) */
+    int outstanding; /* in->outstanding (svc_lb_changed) */
+};
+
 struct svc_service {
     const struct mdl_service *def;
     int index;
     struct svc_world *world;
     struct svc_instance **inst; /* every instance ever started; slots reused */
     int ninst, inst_cap;
-    struct svc_instance **ready; /* the READY ones, in no particular order */
+    /* The READY ones, in no particular order, each with the copy of its
+     * outstanding count that a random or power-of-two pick reads: a pick
+     * then touches the chosen instance only, not every candidate. */
+    struct ready_slot *ready;
     int nready;
     size_t ready_cap;
     /* The instances whose CPU is taken (running != NULL): a window closes
@@ -155,8 +188,8 @@ struct svc_service {
     int nbusy;
     size_t busy_cap;
     /* lb = "least-outstanding": the READY ones in a min-heap by
-     * (outstanding, lo_stamp), so a pick is O(log n). */
-    struct svc_instance **lo;
+     * (outstanding, stamp), so a pick is O(log n). */
+    struct lo_entry *lo;
     int nlo;
     size_t lo_cap;
     uint64_t lo_clock;
@@ -192,9 +225,10 @@ struct svc_service {
      * window, for windows after a busy one, so that each visit is counted
      * once either way. */
     bool run_by_merge;
-    uint64_t run_visits;  /* sampled visits ended since the run's window began */
-    int64_t serving_mark; /* last change of the serving count */
-    int64_t last_arrival; /* of a visit, for idle timeouts */
+    uint64_t run_visits;   /* sampled visits ended since the run's window began */
+    int64_t serving_mark;  /* last change of the serving count */
+    int64_t last_arrival;  /* of a visit, for idle timeouts */
+    struct lb_ahead ahead; /* random, power-of-two: rng_lb's next values */
 };
 
 struct svc_world {

@@ -2,9 +2,11 @@
 /* sim/xalloc.c: aborting allocators; out of memory in the simulator is fatal. */
 #include "sim/xalloc.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static void oom(size_t size)
 {
@@ -34,6 +36,30 @@ void *xrealloc(void *p, size_t size)
     if (!q)
         oom(size);
     return q;
+}
+
+void *xaligned_array(size_t align, size_t n, size_t size)
+{
+    if (n && size > (SIZE_MAX - align) / n)
+        oom(SIZE_MAX);
+    /* C11 asks for a size that is a multiple of the alignment. */
+    size_t bytes = n && size ? (n * size + align - 1) / align * align : align;
+    void *p = aligned_alloc(align, bytes);
+    if (!p)
+        oom(bytes);
+    return p;
+}
+
+void *xhuge_array(size_t n, size_t size)
+{
+    char *p = xaligned_array(XHUGE_ALIGN, n, size);
+#ifdef MADV_HUGEPAGE
+    /* The allocation is whole huge pages (xaligned_array rounds it up). */
+    size_t whole = (n * size + XHUGE_ALIGN - 1) / XHUGE_ALIGN * XHUGE_ALIGN;
+    if (whole)
+        (void)madvise(p, whole, MADV_HUGEPAGE); /* a hint: without it, small pages */
+#endif
+    return p;
 }
 
 void *xgrow(void *p, size_t *cap, size_t need, size_t elem)

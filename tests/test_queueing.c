@@ -206,6 +206,82 @@ static void test_tandem_is_sum_of_mm1(void **state)
     expect_in("3-station tandem response", lat, w, 0.05);
 }
 
+/* The balancers that draw (random, power-of-two) draw ahead once a service
+ * has this many ready instances or more (models/balancer.c): the tests
+ * below run above it, so that they check the path large models take. */
+#define MANY 1200
+
+/* Arrivals stop 0.1 s before the end, so that every measured request is
+ * answered: a run that ended under load would leave out the requests still
+ * in flight, the slower ones, and read a mean too short by a few tenths of
+ * a percent, more than these intervals' width. */
+static void many_fifo(double lambda, const char *lb, const char *extra, double *lat)
+{
+    char text[1000];
+    snprintf(text, sizeof text,
+             "run = { duration = \"1s\"; warmup = \"0.25s\"; };\n"
+             "services = ( { name = \"s\"; instances = %d; lb = \"%s\"; scheduler = \"fifo\";%s\n"
+             "  handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
+             "workload = { entry = \"s\"; rate = \"step(%g, 0, 0.9s)\"; };\n",
+             MANY, lb, extra, lambda);
+    replicate(text, lat, NULL);
+}
+
+/* Random balancing splits a Poisson stream into MANY Poisson streams of
+ * rate lambda / MANY: every instance is an M/M/1 queue. */
+static void test_random_balancer_splits_into_mm1(void **state)
+{
+    (void)state;
+    const double mu = 1000.0, lambda = 0.8 * MANY * mu;
+    double lat[R];
+    many_fifo(lambda, "random", "", lat);
+    expect_in("random over 1200, each M/M/1 rho=0.8", lat, 1.0 / (mu - lambda / MANY), 0.03);
+}
+
+/* Power of two choices over n queues (the supermarket model; Mitzenmacher,
+ * "The power of two choices in randomized load balancing", 2001): as n
+ * grows, the share of queues holding at least k requests tends to
+ * rho^(2^k - 1), so by Little's law the mean response time tends to
+ * (1/mu) sum over k >= 1 of rho^(2^k - 2). At n = 1200 the gap to the limit
+ * is far below the interval. Random balancing at the same load would give
+ * 1/(mu - lambda/n), four times as long. */
+static void test_power_of_two_is_supermarket_model(void **state)
+{
+    (void)state;
+    const double mu = 1000.0, rho = 0.9, lambda = rho * MANY * mu;
+    double lat[R], w = 0.0;
+    for (int k = 1; k < 12; k++)
+        w += pow(rho, ldexp(1.0, k) - 2.0) / mu;
+    many_fifo(lambda, "power-of-two", "", lat);
+    expect_in("power-of-two over 1200, rho=0.9", lat, w, 0.03);
+}
+
+/* Erlang C for many servers: by the Erlang B recursion, which neither
+ * overflows nor loses precision where a^c / c! would. */
+static double erlang_c_many(int c, double a)
+{
+    double b = 1.0;
+    for (int k = 1; k <= c; k++)
+        b = a * b / (k + a * b);
+    return c * b / (c - a * (1.0 - b));
+}
+
+/* Random balancing with maxconn = 1 sends each call to a free instance, and
+ * the balancer holds it while none is free: one M/M/c queue, as for
+ * round-robin, whichever free instance the draw finds. At this load most
+ * instances are busy, so draws are often rejected and the pick falls back
+ * to choosing among those with room. */
+static void test_random_with_maxconn_is_mmc(void **state)
+{
+    (void)state;
+    const double mu = 1000.0, a = 0.97 * MANY, lambda = a * mu;
+    double lat[R];
+    many_fifo(lambda, "random", " maxconn = 1;", lat);
+    double w = erlang_c_many(MANY, a) / (MANY * mu - lambda) + 1.0 / mu;
+    printf("  (Erlang C: a call waits with probability %.3f)\n", erlang_c_many(MANY, a));
+    expect_in("random, maxconn 1, M/M/1200 rho=0.97", lat, w, 0.03);
+}
+
 /* The network stack on Lwt's CPU: with no yield points a request is read
  * (stack_cost of CPU), handled (exp(1ms)) and its reply sent (stack_cost),
  * one after the other on the single CPU, in arrival order: an M/G/1 queue
@@ -238,6 +314,9 @@ int main(void)
         cmocka_unit_test(test_mmc_erlang_c),
         cmocka_unit_test(test_tandem_is_sum_of_mm1),
         cmocka_unit_test(test_network_stack_is_mg1),
+        cmocka_unit_test(test_random_balancer_splits_into_mm1),
+        cmocka_unit_test(test_power_of_two_is_supermarket_model),
+        cmocka_unit_test(test_random_with_maxconn_is_mmc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
