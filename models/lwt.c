@@ -107,6 +107,8 @@ static int64_t stack_ns(struct svc_world *w, const struct svc_instance *in, doub
 {
     if (in->svc->def->sched != MDL_SCHED_LWT || (w->stack_msg_ns == 0 && w->stack_byte_ns == 0))
         return 0;
+    if (w->stack_byte_ns == 0)
+        return w->stack_msg_ns; /* already in ns: no round trip through seconds */
     double s = ((double)w->stack_msg_ns + w->stack_byte_ns * bytes) * 1e-9;
     return SVC_TIME_NS(w, s, "network stack work for a message of %g bytes", bytes);
 }

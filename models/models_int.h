@@ -256,6 +256,9 @@ struct svc_world {
     /* Network stack on an Lwt instance's CPU (network.stack_cost): */
     int64_t stack_msg_ns;    /* per message received or sent */
     int64_t host_latency_ns; /* network.host_latency */
+    /* Per zone pair (one without zones): a constant latency in ns, or -1
+     * where it is drawn (net.c). */
+    int64_t *latency_ns;
     double stack_byte_ns;    /* per byte */
     struct visit stack_work; /* marks a CPU busy with the network stack */
     /* Client-side results. */
@@ -422,5 +425,9 @@ void ctl_stop(struct svc_world *w);
  * leaving over instance link's egress link (NULL: an uncongested link). */
 int64_t net_delay_ns(struct svc_world *w, int from, int to, double bytes,
                      struct svc_instance *link);
+/* Converts the constant latencies to nanoseconds once, not per message;
+ * net_fini() frees what net_init() made. */
+void net_init(struct svc_world *w);
+void net_fini(struct svc_world *w);
 
 #endif

@@ -7,18 +7,37 @@
 
 #include "sim/units.h"
 
-static int64_t draw(struct svc_world *w, const struct sim_dist *d, gsl_rng *r)
+#include "sim/xalloc.h"
+
+void net_init(struct svc_world *w)
 {
-    double s = d->kind == SIM_DIST_CONST ? d->p1 : sim_dist_sample(d, r);
-    return SVC_TIME_NS(w, s, "network latency");
+    const struct mdl_network *n = &w->model->net;
+    size_t pairs = n->nzones ? n->nzones * n->nzones : 1;
+    w->latency_ns = xmalloc(pairs * sizeof *w->latency_ns);
+    for (size_t k = 0; k < pairs; k++) {
+        const struct sim_dist *d = n->nzones ? &n->zone_latency[k] : &n->latency;
+        /* Out of range: left to the draw, which stops the run saying so. */
+        bool whole = d->kind == SIM_DIST_CONST && d->p1 >= 0 && d->p1 <= MDL_TIME_MAX;
+        w->latency_ns[k] = whole ? sim_sec_to_ns(d->p1) : -1;
+    }
+}
+
+void net_fini(struct svc_world *w)
+{
+    free(w->latency_ns);
+    w->latency_ns = NULL;
 }
 
 int64_t net_delay_ns(struct svc_world *w, int from, int to, double bytes, struct svc_instance *link)
 {
     const struct mdl_network *n = &w->model->net;
-    const struct sim_dist *lat =
-        n->nzones ? &n->zone_latency[(size_t)from * n->nzones + (size_t)to] : &n->latency;
-    int64_t d = draw(w, lat, w->rng_net) + w->host_latency_ns;
+    size_t pair = n->nzones ? (size_t)from * n->nzones + (size_t)to : 0;
+    int64_t d = w->latency_ns[pair];
+    if (d < 0) {
+        double s = sim_dist_sample(n->nzones ? &n->zone_latency[pair] : &n->latency, w->rng_net);
+        d = SVC_TIME_NS(w, s, "network latency");
+    }
+    d += w->host_latency_ns;
     if (!(n->bandwidth > 0) || !(bytes > 0))
         return d;
     double s = bytes * 8.0 / n->bandwidth;

@@ -254,6 +254,7 @@ static void world_fini(struct svc_world *w)
     ctl_stop(w);
     svc_world_fini_services(w);
     svc_visit_pool_fini(w);
+    net_fini(w);
     free(w->lat);
     free(w->users);
 }
@@ -290,6 +291,7 @@ int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_con
     w.request_ns = tracing ? sim_sec_to_ns(m->tracing.request_cost) : 0;
     w.stack_msg_ns = sim_sec_to_ns(m->net.stack_cost);
     w.host_latency_ns = sim_sec_to_ns(m->net.host_latency);
+    net_init(&w);
     w.stack_byte_ns = m->net.stack_byte_cost * 1e9;
     w.rng_net = sim_stream(w.eng, "net/latency");
     w.rng_arrivals = sim_stream(w.eng, "workload/arrivals");
