@@ -7,6 +7,7 @@
 #include "sim/err.h"
 #include "sim/rng.h"
 #include "sim/units.h"
+#include "sim/xalloc.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,29 @@
 
 #include <cmocka.h>
 #include <gsl/gsl_statistics_double.h>
+
+/* Aligned arrays (instance records, models/instance.c): at the alignment
+ * asked, and every byte of them usable (the sanitizer build checks the
+ * writes), whatever the element size. */
+static void test_aligned_arrays(void **state)
+{
+    (void)state;
+    static const size_t sizes[][3] = {{64, 3, 192}, {64, 1, 10}, {64, 0, 192}, {128, 7, 24}};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        char *p = xaligned_array(sizes[k][0], sizes[k][1], sizes[k][2]);
+        assert_non_null(p);
+        assert_int_equal((uintptr_t)p % sizes[k][0], 0);
+        memset(p, 0x5a, sizes[k][1] * sizes[k][2]);
+        free(p);
+    }
+    /* 2.5 huge pages' worth: aligned to a huge page, all of it writable. */
+    size_t n = 5, size = XHUGE_ALIGN / 2;
+    char *h = xhuge_array(n, size);
+    assert_int_equal((uintptr_t)h % XHUGE_ALIGN, 0);
+    memset(h, 0xa5, n * size);
+    assert_int_equal(h[n * size - 1], (char)0xa5);
+    free(h);
+}
 
 static void test_durations(void **state)
 {
@@ -246,10 +270,11 @@ static void test_trace_profile(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_durations),           cmocka_unit_test(test_bandwidth_and_size),
-        cmocka_unit_test(test_call_syntax),         cmocka_unit_test(test_distribution_means),
-        cmocka_unit_test(test_distribution_errors), cmocka_unit_test(test_empirical),
-        cmocka_unit_test(test_rate_profiles),       cmocka_unit_test(test_trace_profile),
+        cmocka_unit_test(test_aligned_arrays),     cmocka_unit_test(test_durations),
+        cmocka_unit_test(test_bandwidth_and_size), cmocka_unit_test(test_call_syntax),
+        cmocka_unit_test(test_distribution_means), cmocka_unit_test(test_distribution_errors),
+        cmocka_unit_test(test_empirical),          cmocka_unit_test(test_rate_profiles),
+        cmocka_unit_test(test_trace_profile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
