@@ -4,7 +4,7 @@
 # trees, DAGs and Alibaba-like graphs, seeds 1..50) and on the bundled
 # applications; sums the cases per tracing setting into OUT/summary.csv.
 # Usage: scripts/blame-bench.sh UKSIM OUT [JOBS]
-# About 30 minutes on 2 cores; run it again on the same OUT to resume (the
+# About 10 minutes on 2 cores; run it again on the same OUT to resume (the
 # sweeps reuse every result). doc/blame.md shows one run's results.
 set -eu
 UKSIM=$1 OUT=$2 JOBS=${3:-2}
