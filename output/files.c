@@ -162,7 +162,8 @@ static int write_atomic(const char *path, const char *text, bool sync, struct si
         return out_stdout_check(d);
     }
     struct stat st;
-    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+    bool exists = lstat(path, &st) == 0; /* one look: a sweep writes a file per run */
+    if (exists && S_ISLNK(st.st_mode)) {
         /* Follow the link: write what it points to (and keep the link). */
         char *real = realpath(path, NULL);
         if (!real) {
@@ -175,7 +176,7 @@ static int write_atomic(const char *path, const char *text, bool sync, struct si
         free(real);
         return rc;
     }
-    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (exists && !S_ISREG(st.st_mode)) {
         if (S_ISDIR(st.st_mode))
             return sim_diag_set(d, SIM_EIO, path, 0, "cannot write: it is a directory");
         /* A device or a FIFO: written through, never replaced or created. */
