@@ -105,7 +105,7 @@ static void lwt_loop(struct svc_world *w, struct svc_instance *in);
  * `bytes` (network.stack_cost; none on the fifo scheduler). */
 static int64_t stack_ns(struct svc_world *w, const struct svc_instance *in, double bytes)
 {
-    if (in->svc->def->sched != MDL_SCHED_LWT || (w->stack_msg_ns == 0 && w->stack_byte_ns == 0))
+    if (in->svc->def->sched != MDL_SCHED_LWT)
         return 0;
     if (w->stack_byte_ns == 0)
         return w->stack_msg_ns; /* already in ns: no round trip through seconds */

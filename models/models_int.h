@@ -256,10 +256,10 @@ struct svc_world {
     /* Network stack on an Lwt instance's CPU (network.stack_cost): */
     int64_t stack_msg_ns;    /* per message received or sent */
     int64_t host_latency_ns; /* network.host_latency */
+    double stack_byte_ns;    /* per byte */
     /* Per zone pair (one without zones): a constant latency in ns, or -1
      * where it is drawn (net.c). */
     int64_t *latency_ns;
-    double stack_byte_ns;    /* per byte */
     struct visit stack_work; /* marks a CPU busy with the network stack */
     /* Client-side results. */
     uint64_t sent, completed;    /* measured requests */

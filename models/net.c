@@ -6,7 +6,6 @@
 #include "models/models_int.h"
 
 #include "sim/units.h"
-
 #include "sim/xalloc.h"
 
 void net_init(struct svc_world *w)

@@ -291,8 +291,8 @@ int run_model_ctl(const struct mdl_model *m, uint64_t seed, const struct run_con
     w.request_ns = tracing ? sim_sec_to_ns(m->tracing.request_cost) : 0;
     w.stack_msg_ns = sim_sec_to_ns(m->net.stack_cost);
     w.host_latency_ns = sim_sec_to_ns(m->net.host_latency);
-    net_init(&w);
     w.stack_byte_ns = m->net.stack_byte_cost * 1e9;
+    net_init(&w);
     w.rng_net = sim_stream(w.eng, "net/latency");
     w.rng_arrivals = sim_stream(w.eng, "workload/arrivals");
     w.rng_class = sim_stream(w.eng, "workload/class");

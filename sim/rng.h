@@ -21,7 +21,7 @@ gsl_rng *sim_rng_create(uint64_t master, const char *name);
 
 /* xoshiro256**'s state and step, shared by the gsl_rng_type in rng.c and
  * the code that draws from a stream's state directly (the ziggurat, the
- * balancers' prefetch). */
+ * balancer's draws made ahead). */
 struct sim_xoshiro {
     uint64_t s[4];
 };

@@ -38,12 +38,18 @@ void *xrealloc(void *p, size_t size)
     return q;
 }
 
-void *xaligned_array(size_t align, size_t n, size_t size)
+/* The bytes xaligned_array() allocates: n * size rounded up to a multiple
+ * of align (C11 asks for one), at least align. */
+static size_t aligned_bytes(size_t align, size_t n, size_t size)
 {
     if (n && size > (SIZE_MAX - align) / n)
         oom(SIZE_MAX);
-    /* C11 asks for a size that is a multiple of the alignment. */
-    size_t bytes = n && size ? (n * size + align - 1) / align * align : align;
+    return n && size ? (n * size + align - 1) / align * align : align;
+}
+
+void *xaligned_array(size_t align, size_t n, size_t size)
+{
+    size_t bytes = aligned_bytes(align, n, size);
     void *p = aligned_alloc(align, bytes);
     if (!p)
         oom(bytes);
@@ -54,10 +60,8 @@ void *xhuge_array(size_t n, size_t size)
 {
     char *p = xaligned_array(XHUGE_ALIGN, n, size);
 #ifdef MADV_HUGEPAGE
-    /* The allocation is whole huge pages (xaligned_array rounds it up). */
-    size_t whole = (n * size + XHUGE_ALIGN - 1) / XHUGE_ALIGN * XHUGE_ALIGN;
-    if (whole)
-        (void)madvise(p, whole, MADV_HUGEPAGE); /* a hint: without it, small pages */
+    /* A hint: without it, small pages. */
+    (void)madvise(p, aligned_bytes(XHUGE_ALIGN, n, size), MADV_HUGEPAGE);
 #endif
     return p;
 }
