@@ -25,6 +25,10 @@ import glob, json, os, resource, shutil, subprocess, sys, time
 uksim, tmp = sys.argv[1], sys.argv[2]
 base = open(tmp + "/s.cfg").read()
 
+def records(out):
+    """Every run's record in a results directory (a line of JSON each)."""
+    return [json.loads(line) for f in glob.glob(out + "/runs/w-*.jsonl") for line in open(f)]
+
 def sweep(j, reps):
     """CPU and wall of a sweep of 20 x reps runs, and its runs' own time."""
     cfg = f"{tmp}/s{reps}.cfg"
@@ -37,7 +41,7 @@ def sweep(j, reps):
     wall = time.time() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    runs = sum(json.load(open(f))["wall_seconds"] for f in glob.glob(out + "/runs/*.json"))
+    runs = sum(r["wall_seconds"] for r in records(out))
     return wall, cpu, runs
 
 def overhead(j):
@@ -68,8 +72,8 @@ before = resource.getrusage(resource.RUSAGE_CHILDREN)
 subprocess.run([uksim, "sweep", f"{tmp}/tiny.cfg", "-q", "-j", "1", "-o", out], check=True)
 after = resource.getrusage(resource.RUSAGE_CHILDREN)
 cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-files = glob.glob(out + "/runs/*.json")
-runs = sum(json.load(open(f))["wall_seconds"] for f in files)
+files = records(out)
+runs = sum(r["wall_seconds"] for r in files)
 print(f"sweep -j 1 of {len(files)} runs of 50 ms simulated: {cpu:.2f} s CPU, runs {runs:.2f} s: "
       f"{(cpu - runs) / len(files) * 1e3:.2f} ms of CPU per run beyond the runs (fixed part "
       f"included)")

@@ -175,7 +175,7 @@ struct plant {
  * values; grid (may be NULL): a second "set" axis. */
 static int run_sweep(const struct opts *o, const char *name, const char *model,
                      const char *const *zip, size_t nzip, const char *const *grid, size_t ngrid,
-                     const char *const *metrics, size_t nmetrics)
+                     const char *const *metrics, size_t nmetrics, struct sweep_table *table)
 {
     struct sim_buf b = {0};
     sim_buf_printf(&b, "sweep = {\n  model = ");
@@ -217,10 +217,8 @@ static int run_sweep(const struct opts *o, const char *name, const char *model,
         cli_print_diag(&d);
         rc = EXIT_RUNFAIL;
     } else {
-        char jobs[16];
-        snprintf(jobs, sizeof jobs, "%d", o->jobs);
-        char *argv[] = {"sweep", "-j", jobs, "-o", file, "-q", file_sweep.p, NULL};
-        rc = cli_sweep(7, argv);
+        struct sweep_opts so = {.jobs = o->jobs, .nshards = 1, .dir = file, .quiet = true};
+        rc = sweep_main(file_sweep.p, &so, table);
     }
     free(file);
     free(file_sweep.p);
@@ -228,24 +226,10 @@ static int run_sweep(const struct opts *o, const char *name, const char *model,
     return rc;
 }
 
-/* The metrics of task (p, rep) of the sweep in DIR/name, or NULL. */
-static json_t *task_metrics(const struct opts *o, const char *name, size_t p, int rep)
+/* Metric i of task (p, rep) in the table; NAN if it has no result. */
+static double task_metric(const struct sweep_table *t, size_t p, int rep, int reps, size_t i)
 {
-    char *dir = sim_path_join_new(o->dir, name), *path = sweep_task_path(dir, p, rep);
-    json_t *root = json_load_file(path, 0, NULL);
-    free(path);
-    free(dir);
-    if (!root)
-        return NULL;
-    json_t *m = json_incref(json_object_get(root, "metrics"));
-    json_decref(root);
-    return m;
-}
-
-static double metric(json_t *m, const char *name)
-{
-    json_t *v = m ? json_object_get(m, name) : NULL;
-    return json_is_number(v) ? json_number_value(v) : NAN;
+    return sweep_table_value(t, p * (size_t)reps + (size_t)rep, i);
 }
 
 static void add_cand(struct plant *pl, int s)
@@ -474,20 +458,19 @@ static int blame(const struct opts *o)
     if (!o->quiet)
         fprintf(stderr, "uksim blame: %zu plants x %zu settings x %d replications\n", np, nset,
                 o->reps);
-    rc = run_sweep(o, "phase1", model, zip, np, grid, nset, metrics, ns + 1);
+    struct sweep_table t1 = {0}, t2 = {0};
+    rc = run_sweep(o, "phase1", model, zip, np, grid, nset, metrics, ns + 1, &t1);
     for (size_t p = 0; p < np && rc == EXIT_DONE; p++) {
         pl[p].end = xcalloc(nset, sizeof *pl[p].end);
         pl[p].util = xcalloc(ns, sizeof *pl[p].util);
         for (size_t k = 0; k < nset; k++) {
             pl[p].end[k] = xcalloc((size_t)o->reps, sizeof **pl[p].end);
             for (int r = 0; r < o->reps; r++) {
-                json_t *mt = task_metrics(o, "phase1", k * np + p, r);
-                pl[p].end[k][r] = mt ? metric(mt, "blame.end") : -1;
+                pl[p].end[k][r] = task_metric(&t1, k * np + p, r, o->reps, 0);
                 if (isnan(pl[p].end[k][r]))
                     pl[p].end[k][r] = -1;
                 for (size_t i = 0; k == 0 && i < ns; i++)
-                    pl[p].util[i] += metric(mt, util_names[i]) / o->reps;
-                json_decref(mt);
+                    pl[p].util[i] += task_metric(&t1, p, r, o->reps, 1 + i) / o->reps;
                 int x = end_elem(pl[p].end[k][r], ns);
                 /* A link's capacity is added by doubling the bandwidth:
                  * only where the plant set one. */
@@ -535,16 +518,14 @@ static int blame(const struct opts *o)
     }
     static const char *const lat[] = {"requests.latency.mean"};
     if (rc == EXIT_DONE)
-        rc = run_sweep(o, "phase2", model, zip, nz, NULL, 0, lat, 1);
+        rc = run_sweep(o, "phase2", model, zip, nz, NULL, 0, lat, 1, &t2);
     for (size_t p = 0; p < np && rc == EXIT_DONE; p++) {
         for (int j = 0; j < pl[p].ncand; j++) {
             double save = 0;
             for (int r = 0; r < o->reps; r++) {
-                json_t *a = task_metrics(o, "phase2", first[p], r);
-                json_t *b = task_metrics(o, "phase2", first[p] + 1 + (size_t)j, r);
-                save += (metric(a, lat[0]) - metric(b, lat[0])) / o->reps;
-                json_decref(a);
-                json_decref(b);
+                save += (task_metric(&t2, first[p], r, o->reps, 0) -
+                         task_metric(&t2, first[p] + 1 + (size_t)j, r, o->reps, 0)) /
+                        o->reps;
             }
             if (save > 0 && (pl[p].best < 0 || save > pl[p].saving)) {
                 pl[p].best = pl[p].cand[j];
@@ -564,6 +545,8 @@ static int blame(const struct opts *o)
         free(util_names[i]);
     free(util_names);
     free(metrics);
+    sweep_table_fini(&t1);
+    sweep_table_fini(&t2);
     free(zip);
 out:
     for (size_t p = 0; p < np; p++) {

@@ -5,6 +5,7 @@ uksim_SOURCES = %reldir%/main.c %reldir%/model_doc.h %reldir%/sweep.c %reldir%/s
 	%reldir%/cli_int.h %reldir%/run_cmd.c %reldir%/scenario.c \
 	%reldir%/policy_cmd.c %reldir%/policy_cmd.h %reldir%/blame.c %reldir%/blame.h \
 	%reldir%/sweep_int.h %reldir%/sweep_file.c %reldir%/sweep_metrics.c %reldir%/sweep_results.c \
+	%reldir%/sweep_store.c \
 	%reldir%/testbed_cmd.c %reldir%/testbed_cmd.h %reldir%/compare.c
 nodist_uksim_SOURCES = %reldir%/model_doc.c
 uksim_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(LIBUV_CFLAGS)

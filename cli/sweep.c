@@ -16,10 +16,11 @@
 #include "output/files.h"
 #include "policies/policy.h"
 #include "sim/err.h"
+#include "sim/strbuf.h"
 #include "sim/xalloc.h"
 
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <math.h>
@@ -97,13 +98,15 @@ static void cache_drop(struct point_cache *c)
     c->have = false;
 }
 
-/* Runs one task and writes its result. Returns 0, or 1 if the run failed
- * (the failure is recorded) or the result could not be written. */
-static int run_task(const struct sweep *w, const char *dir, size_t p, int rep,
+/* Runs one task and appends its result (or its error) to wr. Returns 0, or
+ * 1 if the run failed (the failure is recorded) or the result could not be
+ * written. */
+static int run_task(const struct sweep *w, struct sweep_writer *wr, size_t p, int rep,
                     struct point_cache *c)
 {
     struct sim_diag d = {0};
     char msg[900];
+    const char *error = NULL;
     if (!c->have || c->p != p) {
         cache_drop(c);
         size_t nsets;
@@ -115,52 +118,51 @@ static int run_task(const struct sweep *w, const char *dir, size_t p, int rep,
             sim_diag_format(&d, c->msg, sizeof c->msg);
         sweep_sets_free(sets, nsets);
     }
+    struct pol_control pc;
+    bool have_pc = false;
     if (c->err) {
         fprintf(stderr, "uksim: point %zu: %s\n", p, c->msg);
-        sweep_result_write(w, dir, p, rep, NULL, c->msg, NAN);
-        return 1;
-    }
-    const struct mdl_model *m = &c->m;
-    int rc;
-    struct pol_control pc;
-    if (pol_control_init(&pc, m, &d)) {
+        error = c->msg;
+    } else if (pol_control_init(&pc, &c->m, &d)) {
         sim_diag_format(&d, msg, sizeof msg);
         fprintf(stderr, "uksim: point %zu: %s\n", p, msg);
-        sweep_result_write(w, dir, p, rep, NULL, msg, NAN);
-        return 1;
+        error = msg;
+    } else {
+        have_pc = true;
     }
     struct run_summary s;
-    double t0 = now_s();
-    int err = run_model_ctl(m, w->seed + (unsigned long long)rep, pc.ops ? &pc.ctl : NULL, &s);
-    double wall = now_s() - t0;
-    if (err) {
-        sim_diag_format(&s.error, msg, sizeof msg);
-        fprintf(stderr, "uksim: point %zu replication %d: %s\n", p, rep, msg);
-        sweep_result_write(w, dir, p, rep, NULL, msg, wall);
-        rc = 1;
-    } else {
-        rc = sweep_result_write(w, dir, p, rep, &s, NULL, wall);
+    bool have_s = false;
+    double wall = NAN;
+    if (!error) {
+        double t0 = now_s();
+        int err =
+            run_model_ctl(&c->m, w->seed + (unsigned long long)rep, pc.ops ? &pc.ctl : NULL, &s);
+        wall = now_s() - t0;
+        have_s = true;
+        if (err) {
+            sim_diag_format(&s.error, msg, sizeof msg);
+            fprintf(stderr, "uksim: point %zu replication %d: %s\n", p, rep, msg);
+            error = msg;
+        }
     }
-    run_summary_fini(&s);
-    pol_control_fini(&pc);
+    char *record = sweep_record_encode(w, p, rep, error ? NULL : &s, error, wall);
+    int rc = sweep_writer_add(wr, record) || error;
+    free(record);
+    if (have_s)
+        run_summary_fini(&s);
+    if (have_pc)
+        pol_control_fini(&pc);
     return rc;
 }
 
-struct opts {
-    int jobs;
-    long shard, nshards;
-    const char *dir;
-    bool quiet, merge, no_rerun;
-};
-
-static int parse_opts(int argc, char **argv, struct opts *o, bool *help)
+static int parse_opts(int argc, char **argv, struct sweep_opts *o, bool *help)
 {
     static const struct option lopts[] = {
         {"jobs", required_argument, NULL, 'j'},  {"output", required_argument, NULL, 'o'},
         {"shard", required_argument, NULL, 'S'}, {"merge", no_argument, NULL, 'M'},
         {"no-rerun", no_argument, NULL, 'N'},    {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
-    *o = (struct opts){.jobs = 1, .nshards = 1, .dir = "sweep-out"};
+    *o = (struct sweep_opts){.jobs = 1, .nshards = 1, .dir = "sweep-out"};
     *help = false;
     opterr = 0;
     optind = 1;
@@ -197,76 +199,38 @@ static int parse_opts(int argc, char **argv, struct opts *o, bool *help)
     return 0;
 }
 
-static int cmp_size(const void *a, const void *b)
-{
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* The tasks that have a file in DIR/runs, sorted (one directory listing
- * instead of a failed open per task of a new sweep). */
-static size_t *tasks_on_disk(const struct sweep *w, const char *dir, size_t *n)
-{
-    *n = 0;
-    char *path = sweep_task_path(dir, 0, 0);
-    char *slash = strrchr(path, '/');
-    *slash = '\0';
-    DIR *d = opendir(path);
-    free(path);
-    size_t *v = NULL, cap = 0;
-    for (struct dirent *e; d && (e = readdir(d));) {
-        size_t p;
-        int r, len = 0;
-        if (sscanf(e->d_name, "p%zu-r%d.json%n", &p, &r, &len) != 2 || e->d_name[len] ||
-            p >= w->npoints || r < 0 || r >= w->reps)
-            continue;
-        char *own = sweep_task_path("", p, r); /* "/runs/NAME": the one spelling read back */
-        bool same = strcmp(own + strlen("/runs/"), e->d_name) == 0;
-        free(own);
-        if (!same)
-            continue;
-        v = xgrow(v, &cap, *n + 1, sizeof *v);
-        v[(*n)++] = p * (size_t)w->reps + (size_t)r;
-    }
-    if (d)
-        closedir(d);
-    if (*n)
-        qsort(v, *n, sizeof *v, cmp_size);
-    return v;
-}
-
 /* The tasks of this shard without a valid result; *stale counts those with
- * a result file that is not valid. */
-static size_t *todo_list(const struct sweep *w, const struct opts *o, size_t *n, size_t *stale)
+ * only records that are not valid. */
+static size_t *todo_list(const struct sweep *w, const struct sweep_opts *o,
+                         const struct sweep_table *t, size_t *n, size_t *stale)
 {
     size_t ntasks = w->npoints * (size_t)w->reps;
     size_t *todo = xcalloc(ntasks ? ntasks : 1, sizeof *todo);
-    size_t nhave;
-    size_t *have = tasks_on_disk(w, o->dir, &nhave);
     *n = *stale = 0;
-    for (size_t t = 0; t < ntasks; t++) {
-        if ((long)(t % (size_t)o->nshards) != o->shard)
+    for (size_t task = 0; task < ntasks; task++) {
+        if ((long)(task % (size_t)o->nshards) != o->shard || t->state[task] == SWEEP_DONE)
             continue;
-        size_t p = t / (size_t)w->reps;
-        int r = (int)(t % (size_t)w->reps);
-        bool on_disk = nhave && bsearch(&t, have, nhave, sizeof *have, cmp_size);
-        if (on_disk && sweep_result_ok(w, o->dir, p, r))
-            continue;
-        *stale += on_disk;
-        todo[(*n)++] = t;
+        *stale += t->state[task] == SWEEP_STALE_ONLY;
+        todo[(*n)++] = task;
     }
-    free(have);
     return todo;
 }
 
 /* Forks the workers and waits for them; returns the worst exit status. */
-static int run_workers(const struct sweep *w, const struct opts *o, const size_t *todo, size_t n)
+static int run_workers(const struct sweep *w, const struct sweep_opts *o, const size_t *todo,
+                       size_t n)
 {
     int jobs = o->jobs < (int)n ? o->jobs : (int)n, rc = 0;
     pid_t *kids = xcalloc((size_t)jobs, sizeof *kids);
     pid_t parent = getpid();
     bool tty = !o->quiet && isatty(STDERR_FILENO);
     double t0 = now_s();
+    /* Progress: a worker writes a byte to this pipe per task done. */
+    int prog[2] = {-1, -1};
+    if (tty && pipe(prog) != 0)
+        tty = false;
+    for (int i = 0; tty && i < 2; i++)
+        fcntl(prog[i], F_SETFL, O_NONBLOCK);
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop;
@@ -297,16 +261,24 @@ static int run_workers(const struct sweep *w, const struct opts *o, const size_t
 #endif
             int status = 0;
             struct point_cache cache = {0};
+            struct sweep_writer wr;
+            sweep_writer_init(&wr, o->dir);
             for (size_t i = (size_t)j; i < n && !stop_signal; i += (size_t)jobs) {
                 size_t t = todo[i];
-                if (run_task(w, o->dir, t / (size_t)w->reps, (int)(t % (size_t)w->reps), &cache))
+                if (run_task(w, &wr, t / (size_t)w->reps, (int)(t % (size_t)w->reps), &cache))
                     status = 1;
+                if (prog[1] >= 0 && write(prog[1], "", 1) < 0)
+                    prog[1] = -1; /* progress is only shown: never wait for it */
             }
+            sweep_writer_close(&wr);
             cache_drop(&cache);
             _exit(status);
         }
         kids[j] = pid;
     }
+    if (prog[1] >= 0)
+        close(prog[1]);
+    size_t did = 0;
     int alive = 0;
     for (int j = 0; j < jobs; j++)
         alive += kids[j] > 0;
@@ -332,13 +304,9 @@ static int run_workers(const struct sweep *w, const struct opts *o, const size_t
             break;
         }
         if (tty) {
-            size_t did = 0;
-            for (size_t i = 0; i < n; i++) {
-                char *path = sweep_task_path(o->dir, todo[i] / (size_t)w->reps,
-                                             (int)(todo[i] % (size_t)w->reps));
-                did += access(path, F_OK) == 0;
-                free(path);
-            }
+            char bytes[256];
+            for (ssize_t k; (k = read(prog[0], bytes, sizeof bytes)) > 0;)
+                did += (size_t)k;
             double el = now_s() - t0;
             double eta = did ? el / (double)did * (double)(n - did) : NAN;
             fprintf(stderr, "\r%zu/%zu runs, %.0f s elapsed, ETA %s%.0f s   ", did, n, el,
@@ -351,15 +319,87 @@ static int run_workers(const struct sweep *w, const struct opts *o, const size_t
     }
     if (tty)
         fputc('\n', stderr);
+    if (prog[0] >= 0)
+        close(prog[0]);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     free(kids);
     return rc;
 }
 
+int sweep_main(const char *file, const struct sweep_opts *o, struct sweep_table *table)
+{
+    struct sweep w;
+    int rc;
+    if ((rc = sweep_load(&w, file)) || (rc = sweep_prepare(&w))) {
+        sweep_free(&w);
+        return rc;
+    }
+    char *runs = sim_path_join_new(o->dir, "runs");
+    int e = out_make_dirs(runs);
+    free(runs);
+    if (e) {
+        sweep_free(&w);
+        fprintf(stderr, "uksim: %s: cannot create: %s\n", o->dir, strerror(e));
+        return 1;
+    }
+    sweep_clean_stale(o->dir);
+    struct sweep_table t;
+    if (sweep_table_load(&t, &w, o->dir)) {
+        sweep_table_fini(&t);
+        sweep_free(&w);
+        return 1;
+    }
+    size_t n = 0, stale = 0;
+    size_t *todo = o->merge ? NULL : todo_list(&w, o, &t, &n, &stale);
+    if (stale && o->no_rerun) {
+        fprintf(stderr,
+                "uksim sweep: %zu results in %s/runs were made by a different model, seed or "
+                "uksim version (or are damaged); not running them again (--no-rerun). Remove "
+                "them, use another -o, or run without --no-rerun.\n",
+                stale, o->dir);
+        free(todo);
+        sweep_table_fini(&t);
+        sweep_free(&w);
+        return 2;
+    }
+    if (stale && !o->quiet)
+        fprintf(stderr,
+                "uksim sweep: %zu results do not match the sweep any more: running them "
+                "again\n",
+                stale);
+    if (n) {
+        rc = run_workers(&w, o, todo, n);
+        sweep_table_fini(&t);
+        if (sweep_table_load(&t, &w, o->dir) || sweep_compact(&w, o->dir, &t))
+            rc = 1;
+    }
+    free(todo);
+    size_t failed;
+    size_t missing = sweep_results_write(&w, &t, o->dir, o->merge || o->nshards == 1, &rc, &failed);
+    if (!o->quiet)
+        fprintf(stderr,
+                "uksim sweep: %zu points x %d replications; %zu results missing%s, %zu runs "
+                "failed; wrote %s/results.csv and %s/raw.csv\n",
+                w.npoints, w.reps, missing, o->nshards > 1 && !o->merge ? " (other shards)" : "",
+                failed, o->dir, o->dir);
+    if (failed && rc == 0)
+        rc = 1;
+    if (missing && (o->merge || o->nshards == 1) && rc == 0)
+        rc = 1;
+    if (table)
+        *table = t;
+    else
+        sweep_table_fini(&t);
+    sweep_free(&w);
+    if (stop_signal)
+        return 128 + stop_signal;
+    return rc;
+}
+
 int cli_sweep(int argc, char **argv)
 {
-    struct opts o;
+    struct sweep_opts o;
     bool help;
     int rc = parse_opts(argc, argv, &o, &help);
     if (rc || help) {
@@ -367,55 +407,5 @@ int cli_sweep(int argc, char **argv)
             fputs(usage, stdout);
         return rc;
     }
-    struct sweep w;
-    if ((rc = sweep_load(&w, argv[optind])) || (rc = sweep_prepare(&w))) {
-        sweep_free(&w);
-        return rc;
-    }
-    char *runs = xmalloc(strlen(o.dir) + 6);
-    sprintf(runs, "%s/runs", o.dir);
-    int e = out_make_dirs(runs);
-    free(runs);
-    if (e) {
-        sweep_free(&w);
-        fprintf(stderr, "uksim: %s: cannot create: %s\n", o.dir, strerror(e));
-        return 1;
-    }
-    sweep_clean_stale(o.dir);
-    size_t n = 0, stale = 0;
-    size_t *todo = o.merge ? NULL : todo_list(&w, &o, &n, &stale);
-    if (stale && o.no_rerun) {
-        fprintf(stderr,
-                "uksim sweep: %zu results in %s/runs were made by a different model, seed or "
-                "uksim version (or are damaged); not running them again (--no-rerun). Remove "
-                "them, use another -o, or run without --no-rerun.\n",
-                stale, o.dir);
-        free(todo);
-        sweep_free(&w);
-        return 2;
-    }
-    if (stale && !o.quiet)
-        fprintf(stderr,
-                "uksim sweep: %zu results do not match the sweep any more: running them "
-                "again\n",
-                stale);
-    if (n)
-        rc = run_workers(&w, &o, todo, n);
-    free(todo);
-    size_t failed;
-    size_t missing = sweep_results_write(&w, o.dir, o.merge || o.nshards == 1, &rc, &failed);
-    if (!o.quiet)
-        fprintf(stderr,
-                "uksim sweep: %zu points x %d replications; %zu results missing%s, %zu runs "
-                "failed; wrote %s/results.csv and %s/raw.csv\n",
-                w.npoints, w.reps, missing, o.nshards > 1 && !o.merge ? " (other shards)" : "",
-                failed, o.dir, o.dir);
-    if (failed && rc == 0)
-        rc = 1;
-    if (missing && (o.merge || o.nshards == 1) && rc == 0)
-        rc = 1;
-    sweep_free(&w);
-    if (stop_signal)
-        return 128 + stop_signal;
-    return rc;
+    return sweep_main(argv[optind], &o, NULL);
 }

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* cli/sweep_results.c: one JSON file per task in DIR/runs, named
- * p<point>-r<replication>.json and written under a temporary name owned by
- * its writer (host and pid), then renamed. A result counts only if it is
- * whole JSON carrying the digest of what produced it and every metric
- * asked for; metrics are stored by name, so adding one never shifts
- * another. raw.csv and results.csv are rebuilt from the valid results. */
+/* cli/sweep_results.c: a task's result as a record, a line of JSON. A
+ * record counts only if it carries the digest of what produced it and
+ * every metric asked for; metrics are stored by name, so adding one never
+ * shifts another. raw.csv and results.csv are rebuilt from the valid
+ * results (cli/sweep_store.c reads them). */
 #include "config.h"
 
 #include "cli/sweep_int.h"
@@ -14,31 +13,20 @@
 #include "sim/units.h"
 #include "sim/xalloc.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <gsl/gsl_cdf.h>
 #include <jansson.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-char *sweep_task_path(const char *dir, size_t p, int rep)
-{
-    struct sim_buf b = {0};
-    sim_buf_printf(&b, "%s/runs/p%06zu-r%04d.json", dir, p, rep);
-    return b.p;
-}
 
 static json_t *num(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-int sweep_result_write(const struct sweep *w, const char *dir, size_t p, int rep,
-                       const struct run_summary *s, const char *error, double wall)
+char *sweep_record_encode(const struct sweep *w, size_t p, int rep, const struct run_summary *s,
+                          const char *error, double wall)
 {
     char digest[33];
     sweep_task_digest(w, p, rep, digest);
@@ -60,54 +48,35 @@ int sweep_result_write(const struct sweep *w, const char *dir, size_t p, int rep
     if (error)
         json_object_set_new(o, "error", json_string(error));
     json_object_set_new(o, "wall_seconds", num(wall));
-    char *text = json_dumps(o, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    /* Compact: one line, newlines in strings escaped. */
+    char *text = json_dumps(o, SWEEP_RECORD_JSON);
     json_decref(o);
-    char *path = sweep_task_path(dir, p, rep);
-    struct sim_diag d = {0};
-    int rc = 0;
-    if (!text || out_write_replace(path, text, &d)) {
-        fprintf(stderr, "uksim: %s: %s\n", path, text ? d.msg : "cannot encode JSON");
-        rc = 1;
+    if (!text) {
+        fputs("uksim: out of memory\n", stderr);
+        exit(1);
     }
-    free(text);
-    free(path);
-    return rc;
+    return text;
 }
 
-/* The task's result if valid (the caller json_decref()s it), else NULL. */
-static json_t *result_read(const struct sweep *w, const char *dir, size_t p, int rep)
+enum sweep_record_kind sweep_record_check(const struct sweep *w, json_t *o, size_t *task)
 {
-    char *path = sweep_task_path(dir, p, rep);
-    json_error_t je;
-    json_t *o = json_load_file(path, 0, &je);
-    free(path);
-    if (!json_is_object(o)) {
-        json_decref(o);
-        return NULL;
-    }
+    json_t *pj = json_object_get(o, "point"), *rj = json_object_get(o, "replication");
+    if (!json_is_object(o) || !json_is_integer(pj) || !json_is_integer(rj))
+        return SWEEP_RECORD_OTHER;
+    json_int_t p = json_integer_value(pj), r = json_integer_value(rj);
+    if (p < 0 || (unsigned long long)p >= w->npoints || r < 0 || r >= w->reps)
+        return SWEEP_RECORD_OTHER;
+    *task = (size_t)p * (size_t)w->reps + (size_t)r;
     char digest[33];
-    sweep_task_digest(w, p, rep, digest);
+    sweep_task_digest(w, (size_t)p, (int)r, digest);
     json_t *dg = json_object_get(o, "digest"), *ms = json_object_get(o, "metrics");
-    bool ok = json_is_string(dg) && !strcmp(json_string_value(dg), digest) &&
-              json_integer_value(json_object_get(o, "point")) == (json_int_t)p &&
-              json_integer_value(json_object_get(o, "replication")) == rep && json_is_object(ms);
+    bool ok = json_is_string(dg) && !strcmp(json_string_value(dg), digest) && json_is_object(ms);
     bool failed = json_is_string(json_object_get(o, "error"));
     for (size_t i = 0; ok && !failed && i < w->nmetrics; i++) {
         json_t *v = json_object_get(ms, w->metrics[i]);
         ok = v && (json_is_number(v) || json_is_null(v));
     }
-    if (!ok) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-bool sweep_result_ok(const struct sweep *w, const char *dir, size_t p, int rep)
-{
-    json_t *o = result_read(w, dir, p, rep);
-    json_decref(o);
-    return o != NULL;
+    return ok ? SWEEP_RECORD_VALID : SWEEP_RECORD_STALE;
 }
 
 /* CSV field: quoted when it holds a comma, quote or newline. */
@@ -149,8 +118,8 @@ static void put_value(struct sim_buf *b, const struct sweep *w, size_t k, size_t
         put_field(b, s);
 }
 
-size_t sweep_results_write(const struct sweep *w, const char *dir, bool list, int *rc,
-                           size_t *failed)
+size_t sweep_results_write(const struct sweep *w, const struct sweep_table *t, const char *dir,
+                           bool list, int *rc, size_t *failed)
 {
     size_t nm = w->nmetrics, missing = 0, listed = 0;
     *failed = 0;
@@ -183,8 +152,8 @@ size_t sweep_results_write(const struct sweep *w, const char *dir, bool list, in
         for (int r = 0; r < w->reps; r++) {
             for (size_t i = 0; i < nm; i++)
                 vals[(size_t)r * nm + i] = NAN;
-            json_t *o = result_read(w, dir, p, r);
-            if (!o) {
+            size_t task = p * (size_t)w->reps + (size_t)r;
+            if (t->state[task] != SWEEP_DONE) {
                 missing++;
                 if (list && listed++ < 20)
                     fprintf(stderr, "uksim sweep: missing: point %zu replication %d\n", p, r);
@@ -195,24 +164,20 @@ size_t sweep_results_write(const struct sweep *w, const char *dir, bool list, in
                 sim_buf_printf(&raw, ",");
                 put_value(&raw, w, k, p, dur[k]);
             }
-            json_t *ms = json_object_get(o, "metrics");
             for (size_t i = 0; i < nm; i++) {
-                json_t *v = json_object_get(ms, w->metrics[i]);
-                if (json_is_number(v)) {
-                    vals[(size_t)r * nm + i] = json_number_value(v);
-                    sim_buf_printf(&raw, ",%.17g", json_number_value(v));
-                } else {
+                double v = sweep_table_value(t, task, i);
+                vals[(size_t)r * nm + i] = v;
+                if (isfinite(v))
+                    sim_buf_printf(&raw, ",%.17g", v);
+                else
                     sim_buf_printf(&raw, ",");
-                }
             }
-            json_t *err = json_object_get(o, "error");
             sim_buf_printf(&raw, ",");
-            if (json_is_string(err)) {
-                put_field(&raw, json_string_value(err));
+            if (t->error[task]) {
+                put_field(&raw, t->error[task]);
                 ++*failed;
             }
             sim_buf_printf(&raw, "\n");
-            json_decref(o);
         }
         sim_buf_printf(&res, "%zu", p);
         for (size_t k = 0; k < w->nkeys; k++) {
@@ -268,26 +233,4 @@ size_t sweep_results_write(const struct sweep *w, const char *dir, bool list, in
     free(res.p);
     free(vals);
     return missing;
-}
-
-void sweep_clean_stale(const char *dir)
-{
-    char *runs = sim_path_join_new(dir, "runs");
-    char me[80];
-    out_host_name(me, sizeof me);
-    DIR *dd = opendir(runs);
-    for (struct dirent *de; dd && (de = readdir(dd));) {
-        char host[80];
-        long pid;
-        if (!out_tmp_owner(de->d_name, "tmp", host, sizeof host, &pid) || strcmp(host, me))
-            continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue; /* its writer may still be at work */
-        char *path = sim_path_join_new(runs, de->d_name);
-        unlink(path);
-        free(path);
-    }
-    if (dd)
-        closedir(dd);
-    free(runs);
 }

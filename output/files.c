@@ -108,8 +108,7 @@ bool out_tmp_owner(const char *name, const char *kind, char *host, size_t hsize,
     return true;
 }
 
-/* Writes all of text to fd. Returns 0 or an errno value. */
-static int write_all(int fd, const char *text, size_t len)
+int out_write_all(int fd, const char *text, size_t len)
 {
     while (len) {
         ssize_t k = write(fd, text, len);
@@ -137,7 +136,7 @@ static int write_through(const char *path, int flags, const char *text, struct s
     int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0666);
     if (fd < 0)
         return fail_io(d, path, errno);
-    int e = write_all(fd, text, strlen(text));
+    int e = out_write_all(fd, text, strlen(text));
     if (close(fd) != 0 && !e)
         e = errno;
     return e ? fail_io(d, path, e) : 0;
@@ -191,7 +190,7 @@ static int write_atomic(const char *path, const char *text, bool sync, struct si
         free(tmp);
         return fail_io(d, path, e);
     }
-    int e = write_all(fd, text, strlen(text));
+    int e = out_write_all(fd, text, strlen(text));
     if (!e && sync && fsync(fd) != 0 && errno != EINVAL)
         e = errno;
     if (close(fd) != 0 && !e)
@@ -209,7 +208,7 @@ int out_write_new(const char *path, const char *text, struct sim_diag *d)
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0)
         return fail_io(d, path, errno);
-    int e = write_all(fd, text, strlen(text));
+    int e = out_write_all(fd, text, strlen(text));
     if (close(fd) != 0 && !e)
         e = errno;
     if (e)

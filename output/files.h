@@ -36,6 +36,10 @@ int out_write_replace(const char *path, const char *text, struct sim_diag *d);
  * SIM_EIO with d (and nothing is left at path). */
 int out_write_new(const char *path, const char *text, struct sim_diag *d);
 
+/* Writes all of text to fd, again after a short write or EINTR. Returns 0
+ * or an errno value. */
+int out_write_all(int fd, const char *text, size_t len);
+
 /* Flushes standard output and checks that everything written to it arrived.
  * Returns 0 or SIM_EIO with d. */
 int out_stdout_check(struct sim_diag *d);

@@ -21,6 +21,6 @@ cd "$out"
 seq 0 $((n - 1)) | parallel --will-cite --sshlogin "$hosts" --return "shard-{}" --cleanup \
     "$uksim sweep '$sweep' --shard {}/$n -q -o shard-{}"
 for i in $(seq 0 $((n - 1))); do
-    cp "shard-$i/runs/"*.json runs/ 2>/dev/null || true
+    cp "shard-$i/runs/"* runs/ 2>/dev/null || true
 done
 "$uksim" sweep "$sweep" --merge -q -o .

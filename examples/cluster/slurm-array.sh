@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # A Slurm job array that runs one sweep as N shards, all writing into one
-# results folder on a shared file system (shards never touch each other's
-# files). Submit it, wait, then merge:
+# results folder on a shared file system (a shard touches only files of
+# finished writers on its own host). Submit it, wait, then merge:
 #
 #   SWEEP=/shared/sweep.cfg OUT=/shared/out sbatch --wait --array=0-7 slurm-array.sh
 #   uksim sweep /shared/sweep.cfg --merge -o /shared/out
