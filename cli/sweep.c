@@ -250,6 +250,7 @@ static int run_workers(const struct sweep *w, const struct sweep_opts *o, const 
             prctl(PR_SET_PDEATHSIG, SIGKILL);
             if (getppid() != parent)
                 _exit(1);
+            free(kids); /* the parent's */
             sigaction(SIGINT, &old_int, NULL);
             sigaction(SIGTERM, &old_term, NULL);
             /* Keep freed memory for the next run: without this the heap

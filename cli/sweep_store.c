@@ -141,9 +141,15 @@ typedef void line_fn(void *ctx, const char *line, size_t len);
  * RECORD_MAX. Returns 0 or an errno value. */
 static int each_line(const char *path, line_fn *fn, void *ctx)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Not blocking on a FIFO someone put there: only regular files. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return EINVAL;
+    }
     size_t cap = 1 << 16, have = 0;
     char *buf = xmalloc(cap);
     bool skipping = false;
