@@ -147,6 +147,8 @@ struct svc_instance *svc_instance_new(struct svc_service *s, enum inst_state st)
         memset(in, 0, sizeof *in);
         in->index = s->ninst++;
     }
+    if (in->index >= s->live_end)
+        s->live_end = in->index + 1;
     if (++s->world->live_instances > MDL_INSTANCES_MAX)
         svc_fail(s->world, "more than %d instances alive (service \"%s\" scaled to %d)",
                  MDL_INSTANCES_MAX, s->def->name, svc_live(s) + 1);
@@ -269,13 +271,18 @@ int svc_scale_to(struct svc_world *w, struct svc_service *s, int target)
         /* Cancel a waiting or booting instance first (the newest), else
          * drain the least loaded ready one. */
         struct svc_instance *victim = NULL;
-        for (int k = s->ninst - 1; k >= 0 && s->count[INST_PENDING] && !victim; k--)
+        while (s->live_end > 0 && s->inst[s->live_end - 1]->state == INST_STOPPED)
+            s->live_end--; /* none of the scans below takes a stopped one */
+        for (int k = s->live_end - 1; k >= 0 && s->count[INST_PENDING] && !victim; k--)
             if (s->inst[k]->state == INST_PENDING)
                 victim = s->inst[k];
-        for (int k = s->ninst - 1; k >= 0 && svc_booting(s) > 0 && !victim; k--)
+        for (int k = s->live_end - 1; k >= 0 && svc_booting(s) > 0 && !victim; k--)
             if (s->inst[k]->state == INST_BOOTING || s->inst[k]->state == INST_REGISTERING)
                 victim = s->inst[k];
-        for (int k = s->ninst - 1; k >= 0 && !(victim && victim->state != INST_READY); k--) {
+        /* An idle one is the least loaded: the newest found ends the scan. */
+        for (int k = s->live_end - 1;
+             k >= 0 && !(victim && (victim->state != INST_READY || victim->outstanding == 0));
+             k--) {
             struct svc_instance *in = s->inst[k];
             if (in->state == INST_READY && (!victim || in->outstanding < victim->outstanding))
                 victim = in;
@@ -363,6 +370,9 @@ void svc_check_invariants(struct svc_world *w)
                 svc_fail(w, "internal error: an instance of \"%s\" drains with nothing left",
                          s->def->name);
             running += s->inst[k]->running != NULL;
+            if (k >= s->live_end && s->inst[k]->state != INST_STOPPED)
+                svc_fail(w, "internal error: an instance of \"%s\" lives above its bound",
+                         s->def->name);
         }
         bool listed = s->nbusy == running;
         for (int k = 0; k < s->nbusy; k++)

@@ -194,7 +194,10 @@ struct svc_service {
     size_t lo_cap;
     uint64_t lo_clock;
     struct svc_instance *stopped; /* stopped instances, to reuse first */
-    int count[INST_STOPPED + 1];  /* instances by state */
+    /* inst[live_end..ninst) are all STOPPED, so scale-in scans below it.
+     * Raised when a record comes to life, lowered lazily by svc_scale_to. */
+    int live_end;
+    int count[INST_STOPPED + 1]; /* instances by state */
     /* Invariant bookkeeping (svc_check_invariants): the integral of the
      * billed instance count after warm-up, kept apart from inst_seconds. */
     double billed_integral;
