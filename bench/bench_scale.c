@@ -5,6 +5,9 @@
  *    wall time of load + run, and peak RSS growth per instance;
  *  - balancers: time per request at 10 and at 100000 instances (beyond
  *    set-up: the difference of a long and a short run);
+ *  - scale-in: N = 10^4 and 10^5 idle instances drained by a threshold
+ *    policy, N/100 a second; time per instance beyond the same run
+ *    without the policy;
  *  - services: generated trees (uksim gen tree, degree 10, depth 3 to 5:
  *    1111, 11111 and 111111 services) under 2 requests per second for 2 s,
  *    each request visiting every service; wall time of generate + load +
@@ -16,6 +19,7 @@
 #include "bench/bench_util.h"
 #include "models/model.h"
 #include "models/run.h"
+#include "policies/policy.h"
 #include "topologies/gen.h"
 
 #include <stdio.h>
@@ -40,8 +44,15 @@ static int run_text(const char *text, const char *what, const char *const *sets,
         fprintf(stderr, "bench: %s:%d: %s\n", d.file, d.line, d.msg);
         return 1;
     }
+    struct pol_control pc;
+    if (pol_control_init(&pc, &m, &d)) {
+        fprintf(stderr, "bench: %s: %s\n", what, d.msg);
+        mdl_model_fini(&m);
+        return 1;
+    }
     struct run_summary s;
-    int err = run_model(&m, 1, &s);
+    int err = run_model_ctl(&m, 1, pc.ops ? &pc.ctl : NULL, &s);
+    pol_control_fini(&pc);
     if (err)
         fprintf(stderr, "bench: %s: %s\n", what, s.error.msg);
     run_summary_fini(&s);
@@ -127,6 +138,45 @@ int main(void)
         printf("%-17s balancer: %.0f ns per request at 10 instances, %.0f at 100000 (%.2fx)\n",
                lbs[lb], bench_median(per[0], ROUNDS), bench_median(per[1], ROUNDS),
                bench_median(ratio, ROUNDS));
+        fflush(stdout);
+    }
+    /* Scaling in must cost the same per drained instance whatever the
+     * count: a run that drains N idle instances, less the same run without
+     * the policy, over N. */
+    {
+        enum { ROUNDS = 3 };
+        static const long n[2] = {10000, 100000};
+        double per[2][ROUNDS];
+        for (int r = 0; r < ROUNDS; r++) {
+            for (int k = 0; k < 2; k++) {
+                double t[2];
+                for (int pol = 0; pol < 2; pol++) {
+                    char policy[128] = "", text[640];
+                    if (pol)
+                        snprintf(
+                            policy, sizeof policy,
+                            "policy = { name = \"threshold\"; step = %ld; period = \"1s\"; };\n",
+                            n[k] / 100);
+                    snprintf(text, sizeof text,
+                             "run = { duration = \"110s\"; };\n"
+                             "network = { stack_cost = 0; };\n"
+                             "services = ( { name = \"s\"; instances = %ld; max = %ld; lb = "
+                             "\"random\";\n"
+                             "  handler = ( { compute = \"exp(1ms)\"; } ); } );\n"
+                             "workload = { rate = \"const(1000)\"; };\n%s",
+                             n[k], n[k], policy);
+                    double t0 = bench_now();
+                    if (run_text(text, "scale-in", NULL, 0))
+                        return 1;
+                    t[pol] = bench_now() - t0;
+                }
+                per[k][r] = (t[1] - t[0]) / (double)n[k] * 1e9;
+            }
+        }
+        double a = bench_median(per[0], ROUNDS), b = bench_median(per[1], ROUNDS);
+        printf("scale-in: %.0f ns per drained instance from 10000 instances, %.0f from 100000 "
+               "(%.2fx)\n",
+               a, b, b / a);
         fflush(stdout);
     }
     /* Trees of degree 10: 1 + 10 + ... + 10^depth services. */
