@@ -146,7 +146,13 @@ static int run_task(const struct sweep *w, struct sweep_writer *wr, size_t p, in
         }
     }
     char *record = sweep_record_encode(w, p, rep, error ? NULL : &s, error, wall);
-    int rc = sweep_writer_add(wr, record) || error;
+    int rc = error != NULL;
+    if (!record) {
+        fprintf(stderr, "uksim: point %zu replication %d: cannot encode its result\n", p, rep);
+        rc = 1;
+    } else if (sweep_writer_add(wr, record)) {
+        rc = 1;
+    }
     free(record);
     if (have_s)
         run_summary_fini(&s);

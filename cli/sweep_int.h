@@ -73,7 +73,8 @@ double sweep_metric(const struct run_summary *s, const char *name);
  * order, every double to the last bit. */
 #define SWEEP_RECORD_JSON (JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_REAL_PRECISION(17))
 /* The record of task (p, rep) as one line of JSON (no newline; the caller
- * frees it): its metrics from s, or the error message if s is NULL. */
+ * frees it): its metrics from s, or the error message if s is NULL. NULL
+ * if it cannot be encoded. */
 char *sweep_record_encode(const struct sweep *w, size_t p, int rep, const struct run_summary *s,
                           const char *error, double wall);
 

@@ -51,10 +51,6 @@ char *sweep_record_encode(const struct sweep *w, size_t p, int rep, const struct
     /* Compact: one line, newlines in strings escaped. */
     char *text = json_dumps(o, SWEEP_RECORD_JSON);
     json_decref(o);
-    if (!text) {
-        fputs("uksim: out of memory\n", stderr);
-        exit(1);
-    }
     return text;
 }
 

@@ -50,25 +50,15 @@ static char *records_path(const char *dir)
 static bool records_owner(const char *name, char *host, size_t hsize, long *pid)
 {
     size_t len = strlen(name), sfx = strlen(".jsonl");
-    if (strncmp(name, "w-", 2) != 0 || len <= 2 + sfx || strcmp(name + len - sfx, ".jsonl"))
-        return false;
-    const char *rest = name + 2, *stop = name + len - sfx;
-    const char *last = stop;
-    while (last > rest && *last != '-')
-        last--;
-    const char *mid = last - (last > rest);
-    while (mid > rest && *mid != '-')
-        mid--;
-    if (*last != '-' || *mid != '-' || mid == rest || mid + 1 == last)
-        return false;
-    char *end;
-    *pid = strtol(mid + 1, &end, 10);
-    size_t hl = (size_t)(mid - rest);
-    if (end != last || *pid <= 0 || hl + 1 > hsize)
-        return false;
-    memcpy(host, rest, hl);
-    host[hl] = '\0';
-    return true;
+    return strncmp(name, "w-", 2) == 0 && len > 2 + sfx &&
+           strcmp(name + len - sfx, ".jsonl") == 0 &&
+           out_owner_parse(name + 2, len - 2 - sfx, host, hsize, pid);
+}
+
+/* Whether the writer (host, pid) is a process of this host that is gone. */
+static bool owner_gone(const char *host, long pid, const char *me)
+{
+    return strcmp(host, me) == 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
 /* If name is a single-record file p<point>-r<replication>.json (as earlier
@@ -372,9 +362,13 @@ static void keep(struct compactor *c, json_t *o, const char *text, size_t len)
     if (c->dry)
         return;
     char *own = text ? NULL : json_dumps(o, SWEEP_RECORD_JSON);
+    if (!text && !own) {
+        c->err = ENOMEM; /* the compaction stops; the old files stay */
+        return;
+    }
     if (own)
         text = own, len = strlen(own);
-    sim_buf_printf(&c->buf, "%.*s\n", (int)len, text ? text : "null");
+    sim_buf_printf(&c->buf, "%.*s\n", (int)len, text);
     free(own);
     if (c->buf.n >= (1 << 20))
         flush_out(c);
@@ -420,9 +414,7 @@ static bool writer_gone(const char *name, const char *me)
 {
     char host[80];
     long pid;
-    if (!records_owner(name, host, sizeof host, &pid) || strcmp(host, me))
-        return false;
-    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+    return records_owner(name, host, sizeof host, &pid) && owner_gone(host, pid, me);
 }
 
 int sweep_compact(const struct sweep *w, const char *dir, const struct sweep_table *t)
@@ -505,10 +497,9 @@ void sweep_clean_stale(const char *dir)
     for (struct dirent *de; dd && (de = readdir(dd));) {
         char host[80];
         long pid;
-        if (!out_tmp_owner(de->d_name, "tmp", host, sizeof host, &pid) || strcmp(host, me))
-            continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue; /* its writer may still be at work */
+        if (!out_tmp_owner(de->d_name, "tmp", host, sizeof host, &pid) ||
+            !owner_gone(host, pid, me))
+            continue; /* another host's, or its writer may still be at work */
         char *path = sim_path_join_new(runs, de->d_name);
         unlink(path);
         free(path);

@@ -78,6 +78,34 @@ static char *tmp_name(const char *dir, const char *kind)
     return b.p;
 }
 
+bool out_owner_parse(const char *s, size_t len, char *host, size_t hsize, long *pid)
+{
+    /* <host>-<pid>-<n>: the pid is the positive number between the last two
+     * '-', the host what comes before (not empty). */
+    const char *last = s + len;
+    while (last > s && last[-1] != '-')
+        last--;
+    if (last <= s + 1)
+        return false;
+    last--; /* at the '-' before n */
+    const char *mid = last;
+    while (mid > s && mid[-1] != '-')
+        mid--;
+    if (mid <= s + 1)
+        return false;
+    mid--; /* at the '-' before the pid */
+    char *end;
+    *pid = strtol(mid + 1, &end, 10);
+    if (end != last || *pid <= 0)
+        return false;
+    size_t hl = (size_t)(mid - s);
+    if (hl + 1 > hsize)
+        return false;
+    memcpy(host, s, hl);
+    host[hl] = '\0';
+    return true;
+}
+
 bool out_tmp_owner(const char *name, const char *kind, char *host, size_t hsize, long *pid)
 {
     struct sim_buf prefix = {0};
@@ -85,27 +113,7 @@ bool out_tmp_owner(const char *name, const char *kind, char *host, size_t hsize,
     bool ok = strncmp(name, prefix.p, prefix.n) == 0;
     const char *rest = name + (ok ? prefix.n : 0);
     free(prefix.p);
-    if (!ok)
-        return false;
-    /* <host>-<pid>-<n>: the last two fields are numbers. */
-    const char *last = strrchr(rest, '-');
-    if (!last || last == rest)
-        return false;
-    const char *mid = last - 1;
-    while (mid > rest && *mid != '-')
-        mid--;
-    if (*mid != '-' || mid == rest)
-        return false;
-    char *end;
-    *pid = strtol(mid + 1, &end, 10);
-    if (end != last || *pid <= 0)
-        return false;
-    size_t hl = (size_t)(mid - rest);
-    if (hl + 1 > hsize)
-        return false;
-    memcpy(host, rest, hl);
-    host[hl] = '\0';
-    return true;
+    return ok && out_owner_parse(rest, strlen(rest), host, hsize, pid);
 }
 
 int out_write_all(int fd, const char *text, size_t len)

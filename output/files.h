@@ -55,6 +55,10 @@ void out_host_name(char *out, size_t size);
  * writer's host and pid. Temporary names are ".uksim-<kind>-<host>-<pid>-<n>",
  * so a process can tell its own from others'. */
 bool out_tmp_owner(const char *name, const char *kind, char *host, size_t hsize, long *pid);
+/* The host and pid of an owned name's tail "<host>-<pid>-<n>" (the len
+ * bytes at s; the pid is the number between the last two '-'), as in
+ * temporary names and a sweep's records files. */
+bool out_owner_parse(const char *s, size_t len, char *host, size_t hsize, long *pid);
 
 struct out_stage {
     char *dir;   /* the directory asked for */

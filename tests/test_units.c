@@ -3,6 +3,7 @@
  * against their definitions) and rate profiles (thinning counts). */
 #include "models/boot.h"
 #include "models/workload.h"
+#include "output/files.h"
 #include "sim/dist.h"
 #include "sim/err.h"
 #include "sim/rng.h"
@@ -24,6 +25,38 @@
 /* Aligned arrays (instance records, models/instance.c): at the alignment
  * asked, and every byte of them usable (the sanitizer build checks the
  * writes), whatever the element size. */
+/* Owned names: the host and pid come from "<host>-<pid>-<n>", the tail of
+ * temporary names and of a sweep's records files; anything else is not
+ * owned. */
+static void test_owned_names(void **state)
+{
+    (void)state;
+    char host[16];
+    long pid = 0;
+    assert_true(out_tmp_owner(".uksim-tmp-node1.lan-4242-7", "tmp", host, sizeof host, &pid));
+    assert_string_equal(host, "node1.lan");
+    assert_int_equal(pid, 4242);
+    assert_false(out_tmp_owner(".uksim-run-node1-4242-7", "tmp", host, sizeof host, &pid));
+    const char *tail = "vm-17-1795929959.032041034.1"; /* a records file's, n with dots */
+    assert_true(out_owner_parse(tail, strlen(tail), host, sizeof host, &pid));
+    assert_string_equal(host, "vm");
+    assert_int_equal(pid, 17);
+    /* Only the len bytes count: a suffix beyond them is not read. */
+    const char *name = "h-5-9-7";
+    assert_true(out_owner_parse(name, strlen("h-5-9"), host, sizeof host, &pid));
+    assert_string_equal(host, "h");
+    assert_int_equal(pid, 5);
+    static const char *const bad[] = {"", "h-5", "-5-9", "h--9", "h-x-9", "h-0-9", "h-5x-9", "-"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        bool ok = out_owner_parse(bad[i], strlen(bad[i]), host, sizeof host, &pid);
+        if (ok)
+            fail_msg("\"%s\" parsed as owned", bad[i]);
+    }
+    /* A host that does not fit is refused, not cut. */
+    const char *longer = "a-very-long-host-name-1-2";
+    assert_false(out_owner_parse(longer + 2, strlen(longer) - 2, host, 4, &pid));
+}
+
 static void test_aligned_arrays(void **state)
 {
     (void)state;
@@ -270,11 +303,11 @@ static void test_trace_profile(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_aligned_arrays),     cmocka_unit_test(test_durations),
-        cmocka_unit_test(test_bandwidth_and_size), cmocka_unit_test(test_call_syntax),
-        cmocka_unit_test(test_distribution_means), cmocka_unit_test(test_distribution_errors),
-        cmocka_unit_test(test_empirical),          cmocka_unit_test(test_rate_profiles),
-        cmocka_unit_test(test_trace_profile),
+        cmocka_unit_test(test_owned_names),         cmocka_unit_test(test_aligned_arrays),
+        cmocka_unit_test(test_durations),           cmocka_unit_test(test_bandwidth_and_size),
+        cmocka_unit_test(test_call_syntax),         cmocka_unit_test(test_distribution_means),
+        cmocka_unit_test(test_distribution_errors), cmocka_unit_test(test_empirical),
+        cmocka_unit_test(test_rate_profiles),       cmocka_unit_test(test_trace_profile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
